@@ -1,0 +1,112 @@
+#include "plugin/plugin_file_inspector.hpp"
+
+#include <elf.h>
+
+#include <array>
+#include <boost/dll/library_info.hpp>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
+#include "parley/abi/plugin.h"
+
+namespace parley::plugin {
+namespace {
+
+// Larger files are refused rather than parsed: no real plugin comes near it.
+constexpr std::uintmax_t kMaxPluginFileBytes = 512ull * 1024 * 1024;
+
+InspectionResult refuse(std::string reason) { return {false, std::move(reason), {}}; }
+
+#if defined(__x86_64__)
+constexpr std::uint16_t kHostMachine = EM_X86_64;
+#elif defined(__aarch64__)
+constexpr std::uint16_t kHostMachine = EM_AARCH64;
+#else
+constexpr std::uint16_t kHostMachine = EM_NONE;
+#endif
+
+// Checks the ELF header and that every table it points at lies inside the file,
+// which is how a truncated copy shows itself.
+std::string check_elf_header(const std::filesystem::path& path, std::uintmax_t file_size) {
+  std::ifstream file(path, std::ios::binary);
+  Elf64_Ehdr header{};
+  if (!file.read(reinterpret_cast<char*>(&header), sizeof header)) {
+    return "not a shared library: file is too short for an ELF header";
+  }
+  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+    return "not a shared library: no ELF header";
+  }
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
+    return "not a library for this machine (ELF class or byte order differs)";
+  }
+  if (header.e_type != ET_DYN) return "not a shared library (ELF file of another type)";
+  if (kHostMachine != EM_NONE && header.e_machine != kHostMachine) {
+    return "built for another CPU architecture (ELF machine " + std::to_string(header.e_machine) +
+           ")";
+  }
+  const auto table_end = [](std::uint64_t offset, std::uint64_t count, std::uint64_t entry) {
+    return offset + count * entry;
+  };
+  if (header.e_phentsize != 0 && header.e_phentsize != sizeof(Elf64_Phdr)) {
+    return "malformed library: unexpected program header size";
+  }
+  if (header.e_shentsize != 0 && header.e_shentsize != sizeof(Elf64_Shdr)) {
+    return "malformed library: unexpected section header size";
+  }
+  if (table_end(header.e_phoff, header.e_phnum, header.e_phentsize) > file_size ||
+      table_end(header.e_shoff, header.e_shnum, header.e_shentsize) > file_size) {
+    return "truncated library: its headers point past the end of the file (" +
+           std::to_string(file_size) + " bytes)";
+  }
+  // Every section with file contents must also be inside the file.
+  file.seekg(static_cast<std::streamoff>(header.e_shoff));
+  for (std::uint16_t i = 0; i < header.e_shnum; ++i) {
+    Elf64_Shdr section{};
+    if (!file.read(reinterpret_cast<char*>(&section), sizeof section)) {
+      return "truncated library: cannot read section headers";
+    }
+    if (section.sh_type != SHT_NOBITS && section.sh_offset + section.sh_size > file_size) {
+      return "truncated library: section " + std::to_string(i) + " extends past the end of the file";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+InspectionResult inspect_plugin_file(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::is_regular_file(status)) {
+    return refuse("not a regular file");
+  }
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) return refuse("cannot read file size: " + error.message());
+  if (size > kMaxPluginFileBytes) return refuse("file too large to be a plugin");
+  if (auto problem = check_elf_header(path, size); !problem.empty()) return refuse(problem);
+
+  std::vector<std::string> symbols;
+  try {
+    boost::dll::library_info info(path.string(), /*throw_if_not_native=*/true);
+    symbols = info.symbols();
+  } catch (const std::exception& exception) {
+    return refuse(std::string("unreadable library: ") + exception.what());
+  }
+
+  const std::string_view prefix = PARLEY_ENTRY_NAME_PREFIX;
+  const std::string ours = prefix.data() + std::to_string(PARLEY_ABI_VERSION);
+  std::string other;
+  for (const auto& symbol : symbols) {
+    if (symbol == ours) return {true, {}, symbol};
+    if (symbol.starts_with(prefix)) other = symbol;
+  }
+  if (other.empty()) {
+    return refuse("not a Parley plugin: no " + ours + " entry symbol");
+  }
+  const std::string_view tag = std::string_view(other).substr(prefix.size());
+  return refuse("built for plugin ABI " + std::string(tag) + ", this parley speaks ABI " +
+                std::to_string(PARLEY_ABI_VERSION) + "; rebuild the plugin against this SDK");
+}
+
+}  // namespace parley::plugin
