@@ -22,7 +22,8 @@ using nlohmann::json;
 constexpr const char* kPluginsUsage =
     "Usage: parley plugins list [--json]\n"
     "       parley plugins info NAME [--json]     NAME: plugin id, interface name or file name\n"
-    "       parley plugins install FILE           check FILE, then copy it to the user plugin dir\n";
+    "       parley plugins install FILE           check FILE, then copy it to the user plugin "
+    "dir\n";
 
 std::string interface_label(const plugin::InterfaceRecord& interface) {
   const auto* spec = plugin::find_kind(interface.kind);
@@ -33,10 +34,11 @@ std::string interface_label(const plugin::InterfaceRecord& interface) {
 json record_json(const plugin::PluginRecord& record) {
   json interfaces = json::array();
   for (const auto& interface : record.interfaces) {
-    interfaces.push_back({{"kind", plugin::find_kind(interface.kind)->name},
-                          {"name", interface.name},
-                          {"version", std::to_string(interface.major) + "." + std::to_string(interface.minor)},
-                          {"score", interface.score}});
+    interfaces.push_back(
+        {{"kind", plugin::find_kind(interface.kind)->name},
+         {"name", interface.name},
+         {"version", std::to_string(interface.major) + "." + std::to_string(interface.minor)},
+         {"score", interface.score}});
   }
   json out = {{"path", record.path.string()}, {"status", record.loaded ? "loaded" : "refused"}};
   if (!record.loaded) out["reason"] = record.reason;
@@ -67,7 +69,8 @@ int list(const plugin::PluginHost& host, const config::Settings& settings, bool 
   if (as_json) {
     json out;
     out["search_path"] = json::array();
-    for (const auto& dir : settings.plugin_search_path()) out["search_path"].push_back(dir.string());
+    for (const auto& dir : settings.plugin_search_path())
+      out["search_path"].push_back(dir.string());
     out["plugins"] = json::array();
     for (const auto& record : records) out["plugins"].push_back(record_json(record));
     out["selection"] = selection_json(host);
@@ -81,8 +84,8 @@ int list(const plugin::PluginHost& host, const config::Settings& settings, bool 
       interfaces += (interfaces.empty() ? "" : " ") + interface_label(interface);
     }
     table.add_row({record.loaded ? "loaded" : "refused", record.id.empty() ? "-" : record.id,
-                   record.version.empty() ? "-" : record.version, interfaces.empty() ? "-" : interfaces,
-                   record.path.filename().string()});
+                   record.version.empty() ? "-" : record.version,
+                   interfaces.empty() ? "-" : interfaces, record.path.filename().string()});
   }
   if (records.empty()) {
     std::cout << "No plugins found. Searched:\n";
@@ -129,7 +132,8 @@ int info(const plugin::PluginHost& host, const std::string& name, bool as_json) 
   table.add_row({"file", record->path.string()});
   table.add_row({"status", record->loaded ? "loaded" : "refused: " + record->reason});
   for (const auto& interface : record->interfaces) {
-    table.add_row({"interface", interface_label(interface) + " (score " + std::to_string(interface.score) + ")"});
+    table.add_row({"interface", interface_label(interface) + " (score " +
+                                    std::to_string(interface.score) + ")"});
   }
   if (!record->ui_toolkit.empty()) table.add_row({"ui toolkit", record->ui_toolkit});
   table.print(std::cout);
@@ -150,11 +154,13 @@ int install(const std::filesystem::path& file) {
   const auto target = dir / file.filename();
   const auto temporary = dir / (".installing-" + file.filename().string());
   std::filesystem::copy_file(file, temporary, std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                                              std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  std::filesystem::permissions(
+      temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                     std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   // Rename is atomic: a running parley sees the old file or the new one, never half.
   std::filesystem::rename(temporary, target);
-  std::cout << "installed " << record.id << " " << record.version << " to " << target.string() << '\n';
+  std::cout << "installed " << record.id << " " << record.version << " to " << target.string()
+            << '\n';
   return kExitOk;
 }
 

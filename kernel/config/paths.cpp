@@ -18,9 +18,15 @@ std::filesystem::path xdg(const char* variable, const char* fallback_under_home)
 
 }  // namespace
 
-std::filesystem::path user_config_dir() { return xdg("XDG_CONFIG_HOME", ".config") / "parley"; }
-std::filesystem::path user_data_dir() { return xdg("XDG_DATA_HOME", ".local/share") / "parley"; }
-std::filesystem::path user_plugin_dir() { return user_data_dir() / "plugins"; }
+std::filesystem::path user_config_dir() {
+  return xdg("XDG_CONFIG_HOME", ".config") / "parley";
+}
+std::filesystem::path user_data_dir() {
+  return xdg("XDG_DATA_HOME", ".local/share") / "parley";
+}
+std::filesystem::path user_plugin_dir() {
+  return user_data_dir() / "plugins";
+}
 
 std::filesystem::path program_prefix() {
   std::error_code error;
@@ -29,7 +35,9 @@ std::filesystem::path program_prefix() {
   return exe.parent_path().parent_path();
 }
 
-std::filesystem::path system_plugin_dir() { return program_prefix() / kPluginSubdir; }
+std::filesystem::path system_plugin_dir() {
+  return program_prefix() / kPluginSubdir;
+}
 std::filesystem::path system_config_dir() {
   // An install into /usr keeps its configuration in /etc, not /usr/etc.
   const auto prefix = program_prefix();

@@ -26,8 +26,10 @@ std::vector<std::filesystem::path> Settings::plugin_search_path() const {
 void read_config_file(const std::filesystem::path& path, Settings& settings) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  if (error) throw std::runtime_error("cannot read config file " + path.string() + ": " + error.message());
-  if (size > kMaxConfigBytes) throw std::runtime_error("config file " + path.string() + " is larger than 1 MiB");
+  if (error)
+    throw std::runtime_error("cannot read config file " + path.string() + ": " + error.message());
+  if (size > kMaxConfigBytes)
+    throw std::runtime_error("config file " + path.string() + " is larger than 1 MiB");
   std::ifstream file(path);
   if (!file) throw std::runtime_error("cannot read config file " + path.string());
 
@@ -60,10 +62,12 @@ void read_config_file(const std::filesystem::path& path, Settings& settings) {
     for (const auto& dir : split_list(values["plugins.dir"].as<std::vector<std::string>>())) {
       std::filesystem::path entry(dir);
       // Relative directories are relative to the config file, not the current directory.
-      settings.extra_plugin_dirs.push_back(entry.is_absolute() ? entry : path.parent_path() / entry);
+      settings.extra_plugin_dirs.push_back(entry.is_absolute() ? entry
+                                                               : path.parent_path() / entry);
     }
   }
-  if (values.count("plugins.system") != 0) settings.system_plugins = values["plugins.system"].as<bool>();
+  if (values.count("plugins.system") != 0)
+    settings.system_plugins = values["plugins.system"].as<bool>();
   if (values.count("plugins.policy") != 0) {
     std::filesystem::path policy(values["plugins.policy"].as<std::string>());
     settings.policy_file = policy.is_absolute() ? policy : path.parent_path() / policy;
@@ -78,7 +82,8 @@ void read_config_file(const std::filesystem::path& path, Settings& settings) {
 
 std::optional<std::filesystem::path> default_config_file() {
   std::error_code error;
-  for (const auto& candidate : {user_config_dir() / "parley.conf", system_config_dir() / "parley.conf"}) {
+  for (const auto& candidate :
+       {user_config_dir() / "parley.conf", system_config_dir() / "parley.conf"}) {
     if (std::filesystem::is_regular_file(candidate, error)) return candidate;
   }
   return std::nullopt;
@@ -87,7 +92,8 @@ std::optional<std::filesystem::path> default_config_file() {
 void apply_prefer_option(const std::string& option, Settings& settings) {
   const auto equals = option.find('=');
   if (equals == std::string::npos) {
-    throw std::runtime_error("--prefer '" + option + "': expected KIND=NAME[,NAME...], e.g. codec=opus,pcmu");
+    throw std::runtime_error("--prefer '" + option +
+                             "': expected KIND=NAME[,NAME...], e.g. codec=opus,pcmu");
   }
   const auto kind_name = option.substr(0, equals);
   const auto* kind = plugin::find_kind(kind_name);

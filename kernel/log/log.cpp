@@ -16,9 +16,15 @@ constexpr std::array<std::string_view, 6> kNames{"trace", "debug", "info", "warn
 
 }  // namespace
 
-void set_level(Level new_level) { g_level = new_level; }
-Level level() { return g_level; }
-bool enabled(Level at) { return at >= g_level.load() && at != Level::off; }
+void set_level(Level new_level) {
+  g_level = new_level;
+}
+Level level() {
+  return g_level;
+}
+bool enabled(Level at) {
+  return at >= g_level.load() && at != Level::off;
+}
 
 std::optional<Level> parse_level(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {

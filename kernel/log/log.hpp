@@ -19,9 +19,17 @@ void write(Level level, std::string_view source, std::string_view message);
 // One line, printable characters only, at most max_bytes.
 std::string sanitize(std::string_view text, std::size_t max_bytes = 1024);
 
-inline void debug(std::string_view source, std::string_view m) { write(Level::debug, source, m); }
-inline void info(std::string_view source, std::string_view m) { write(Level::info, source, m); }
-inline void warn(std::string_view source, std::string_view m) { write(Level::warn, source, m); }
-inline void error(std::string_view source, std::string_view m) { write(Level::error, source, m); }
+inline void debug(std::string_view source, std::string_view m) {
+  write(Level::debug, source, m);
+}
+inline void info(std::string_view source, std::string_view m) {
+  write(Level::info, source, m);
+}
+inline void warn(std::string_view source, std::string_view m) {
+  write(Level::warn, source, m);
+}
+inline void error(std::string_view source, std::string_view m) {
+  write(Level::error, source, m);
+}
 
 }  // namespace parley::log

@@ -25,7 +25,8 @@ std::string describe_status(parley_status status) {
 namespace {
 void check(parley_status status, const std::string& codec, const char* call) {
   if (status != PARLEY_OK) {
-    throw PluginCallError(status, "codec " + codec + ": " + call + " failed: " + describe_status(status));
+    throw PluginCallError(status,
+                          "codec " + codec + ": " + call + " failed: " + describe_status(status));
   }
 }
 }  // namespace
@@ -59,16 +60,19 @@ CodecDecoder CodecPlugin::make_decoder(const parley_codec_params& params) const 
 CodecEncoder::CodecEncoder(CodecPlugin plugin, void* handle, std::uint32_t channels)
     : plugin_(std::move(plugin)), handle_(handle), channels_(channels) {}
 CodecEncoder::CodecEncoder(CodecEncoder&& other) noexcept
-    : plugin_(other.plugin_), handle_(std::exchange(other.handle_, nullptr)), channels_(other.channels_) {}
+    : plugin_(other.plugin_),
+      handle_(std::exchange(other.handle_, nullptr)),
+      channels_(other.channels_) {}
 CodecEncoder::~CodecEncoder() {
   if (handle_ != nullptr) plugin_.api_->encoder_destroy(handle_);
 }
 
 std::size_t CodecEncoder::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) {
   std::size_t size = 0;
-  check(plugin_.api_->encode(handle_, pcm.data(), static_cast<std::uint32_t>(pcm.size() / channels_),
-                             out.data(), out.size(), &size),
-        plugin_.name_, "encode");
+  check(
+      plugin_.api_->encode(handle_, pcm.data(), static_cast<std::uint32_t>(pcm.size() / channels_),
+                           out.data(), out.size(), &size),
+      plugin_.name_, "encode");
   if (size > out.size()) {
     throw PluginCallError(PARLEY_ERR_INTERNAL, "codec " + plugin_.name_ + " wrote past its buffer");
   }
@@ -83,7 +87,9 @@ bool CodecEncoder::update(const parley_codec_params& params) {
 CodecDecoder::CodecDecoder(CodecPlugin plugin, void* handle, std::uint32_t channels)
     : plugin_(std::move(plugin)), handle_(handle), channels_(channels) {}
 CodecDecoder::CodecDecoder(CodecDecoder&& other) noexcept
-    : plugin_(other.plugin_), handle_(std::exchange(other.handle_, nullptr)), channels_(other.channels_) {}
+    : plugin_(other.plugin_),
+      handle_(std::exchange(other.handle_, nullptr)),
+      channels_(other.channels_) {}
 CodecDecoder::~CodecDecoder() {
   if (handle_ != nullptr) plugin_.api_->decoder_destroy(handle_);
 }
@@ -93,7 +99,8 @@ std::size_t CodecDecoder::decode(std::span<const std::uint8_t> payload, bool los
   std::uint32_t samples = 0;
   const auto capacity = static_cast<std::uint32_t>(pcm.size() / channels_);
   check(plugin_.api_->decode(handle_, lost ? nullptr : payload.data(), lost ? 0 : payload.size(),
-                             fec ? std::uint32_t{PARLEY_DECODE_FEC} : std::uint32_t{0}, pcm.data(), capacity, &samples),
+                             fec ? std::uint32_t{PARLEY_DECODE_FEC} : std::uint32_t{0}, pcm.data(),
+                             capacity, &samples),
         plugin_.name_, "decode");
   if (samples > capacity) {
     throw PluginCallError(PARLEY_ERR_INTERNAL, "codec " + plugin_.name_ + " wrote past its buffer");

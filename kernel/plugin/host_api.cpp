@@ -39,8 +39,10 @@ std::uint64_t monotonic_us() {
 }  // namespace
 
 const parley_host_api& host_api() {
-  static const parley_host_api api{sizeof(parley_host_api), PARLEY_ABI_VERSION,
-                                   {kVersion.data(), kVersion.size()}, &plugin_log,
+  static const parley_host_api api{sizeof(parley_host_api),
+                                   PARLEY_ABI_VERSION,
+                                   {kVersion.data(), kVersion.size()},
+                                   &plugin_log,
                                    &monotonic_us};
   return api;
 }

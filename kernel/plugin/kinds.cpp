@@ -35,7 +35,9 @@ constexpr std::array kKinds{
 
 }  // namespace
 
-std::span<const KindSpec> all_kinds() { return kKinds; }
+std::span<const KindSpec> all_kinds() {
+  return kKinds;
+}
 
 const KindSpec* find_kind(parley_kind kind) {
   for (const auto& spec : kKinds) {

@@ -13,10 +13,10 @@ namespace parley::plugin {
 
 struct KindSpec {
   parley_kind kind;
-  std::string_view name;     // "codec": used in config sections and `plugins list`
-  std::uint16_t major;       // the kernel's version of this interface
+  std::string_view name;  // "codec": used in config sections and `plugins list`
+  std::uint16_t major;    // the kernel's version of this interface
   std::uint16_t minor;
-  std::size_t min_table_size; // size of the x.0 table: anything smaller is malformed
+  std::size_t min_table_size;  // size of the x.0 table: anything smaller is malformed
 };
 
 std::span<const KindSpec> all_kinds();

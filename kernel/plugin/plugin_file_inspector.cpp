@@ -16,7 +16,9 @@ namespace {
 // Larger files are refused rather than parsed: no real plugin comes near it.
 constexpr std::uintmax_t kMaxPluginFileBytes = 512ull * 1024 * 1024;
 
-InspectionResult refuse(std::string reason) { return {false, std::move(reason), {}}; }
+InspectionResult refuse(std::string reason) {
+  return {false, std::move(reason), {}};
+}
 
 #if defined(__x86_64__)
 constexpr std::uint16_t kHostMachine = EM_X86_64;
@@ -67,7 +69,8 @@ std::string check_elf_header(const std::filesystem::path& path, std::uintmax_t f
       return "truncated library: cannot read section headers";
     }
     if (section.sh_type != SHT_NOBITS && section.sh_offset + section.sh_size > file_size) {
-      return "truncated library: section " + std::to_string(i) + " extends past the end of the file";
+      return "truncated library: section " + std::to_string(i) +
+             " extends past the end of the file";
     }
   }
   return {};

@@ -9,8 +9,8 @@ namespace parley::plugin {
 
 struct InspectionResult {
   bool ok = false;
-  std::string reason;       // why not, one line, when !ok
-  std::string entry_symbol; // the entry symbol found, when ok
+  std::string reason;        // why not, one line, when !ok
+  std::string entry_symbol;  // the entry symbol found, when ok
 };
 
 // Accepts only an ELF shared object for this machine, complete on disk,

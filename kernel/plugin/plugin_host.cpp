@@ -29,8 +29,9 @@ Offer PluginHost::choose(parley_kind kind) const {
   const auto choices = ranked(kind);
   if (choices.empty()) {
     const auto* spec = find_kind(kind);
-    throw std::runtime_error(std::string("no usable ") + std::string(spec ? spec->name : "?") +
-                             " plugin: none found, or all denied by policy (see `parley plugins list`)");
+    throw std::runtime_error(
+        std::string("no usable ") + std::string(spec ? spec->name : "?") +
+        " plugin: none found, or all denied by policy (see `parley plugins list`)");
   }
   return choices.front().offer;
 }

@@ -19,8 +19,7 @@ struct Refusal {
   std::string reason;
 };
 
-std::string read_string(parley_str text, std::string_view field, std::size_t limit,
-                        bool required) {
+std::string read_string(parley_str text, std::string_view field, std::size_t limit, bool required) {
   if (text.size == 0) {
     if (required) throw Refusal{"descriptor has an empty " + std::string(field)};
     return {};
@@ -42,7 +41,8 @@ void check_id(const std::string& id) {
       id.find('.') != std::string::npos && id.front() != '.' && id.back() != '.' &&
       id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_") == std::string::npos;
   if (!well_formed) {
-    throw Refusal{"plugin id '" + id + "' is not reverse-DNS (lowercase, dots, e.g. org.example.codec.x)"};
+    throw Refusal{"plugin id '" + id +
+                  "' is not reverse-DNS (lowercase, dots, e.g. org.example.codec.x)"};
   }
 }
 
@@ -62,8 +62,8 @@ InterfaceRecord read_interface(const parley_interface& entry, std::size_t index)
   const std::string ours = std::string(spec->name) + "/" + std::to_string(spec->major) + "." +
                            std::to_string(spec->minor);
   if (entry.major != spec->major) {
-    throw Refusal{"interface '" + record.name + "' is " + declared + ", this parley speaks " + ours +
-                  " (major versions differ)"};
+    throw Refusal{"interface '" + record.name + "' is " + declared + ", this parley speaks " +
+                  ours + " (major versions differ)"};
   }
   if (entry.minor > spec->minor) {
     throw Refusal{"interface '" + record.name + "' is " + declared + ", newer than this parley's " +
@@ -107,7 +107,8 @@ void read_descriptor(const parley_plugin_descriptor& descriptor, PluginRecord& r
   }
   record.id = read_string(descriptor.id, "id", kMaxIdBytes, true);
   check_id(record.id);
-  record.display_name = read_string(descriptor.display_name, "display_name", kMaxStringBytes, false);
+  record.display_name =
+      read_string(descriptor.display_name, "display_name", kMaxStringBytes, false);
   record.version = read_string(descriptor.version, "version", kMaxIdBytes, true);
   record.license = read_string(descriptor.license, "license", kMaxStringBytes, false);
   record.description = read_string(descriptor.description, "description", kMaxStringBytes, false);

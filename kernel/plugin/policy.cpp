@@ -28,7 +28,8 @@ Policy Policy::load(const std::filesystem::path& path) {
   }
   Policy policy;
   if (values.count("policy.deny") != 0) {
-    for (const auto& item : config::split_list(values["policy.deny"].as<std::vector<std::string>>())) {
+    for (const auto& item :
+         config::split_list(values["policy.deny"].as<std::vector<std::string>>())) {
       policy.deny.insert(item);
     }
   }

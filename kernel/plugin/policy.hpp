@@ -14,8 +14,8 @@
 namespace parley::plugin {
 
 struct Policy {
-  std::set<std::string> deny;     // plugin ids or interface names
-  std::set<std::string> require;  // plugin ids that must be loaded
+  std::set<std::string> deny;              // plugin ids or interface names
+  std::set<std::string> require;           // plugin ids that must be loaded
   std::map<parley_kind, std::string> pin;  // the only interface allowed for a kind
   bool allow_insecure_cipher = false;      // the null cipher, experiments only
 

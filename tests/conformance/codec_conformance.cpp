@@ -150,7 +150,8 @@ TEST_P(CodecConformance, ReportsATooSmallOutputBuffer) {
   try {
     EXPECT_LE(encoder.encode(input, tiny), tiny.size());
   } catch (const plugin::PluginCallError& error) {
-    EXPECT_TRUE(error.status() == PARLEY_ERR_BUFFER_TOO_SMALL || error.status() == PARLEY_ERR_INTERNAL);
+    EXPECT_TRUE(error.status() == PARLEY_ERR_BUFFER_TOO_SMALL ||
+                error.status() == PARLEY_ERR_INTERNAL);
   }
 }
 

@@ -15,9 +15,13 @@ plugin::PluginRegistry& registry() {
 
 }  // namespace
 
-const plugin::PluginRecord& plugin_under_test() { return registry().records().front(); }
+const plugin::PluginRecord& plugin_under_test() {
+  return registry().records().front();
+}
 
-std::vector<plugin::Offer> offers_of(parley_kind kind) { return registry().offers(kind); }
+std::vector<plugin::Offer> offers_of(parley_kind kind) {
+  return registry().offers(kind);
+}
 
 std::string test_name(const testing::TestParamInfo<plugin::Offer>& info) {
   std::string name = info.param.interface->name;

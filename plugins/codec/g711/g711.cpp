@@ -51,7 +51,7 @@ std::uint8_t linear_to_alaw(std::int16_t sample) {
   if (magnitude < 32) {
     code = magnitude >> 1;
   } else {
-    const int segment = segment_of(magnitude) ;
+    const int segment = segment_of(magnitude);
     code = (segment << 4) | ((magnitude >> segment) & 0x0f);
   }
   return static_cast<std::uint8_t>((sign_bit | code) ^ 0x55);  // even bits inverted on the line

@@ -14,7 +14,8 @@ struct Companding {
    public:
     explicit Encoder(const CodecParams& /*params*/) {}
     std::size_t encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) {
-      if (out.size() < pcm.size()) throw parley::sdk::Error(PARLEY_ERR_BUFFER_TOO_SMALL, "g711 output");
+      if (out.size() < pcm.size())
+        throw parley::sdk::Error(PARLEY_ERR_BUFFER_TOO_SMALL, "g711 output");
       for (std::size_t i = 0; i < pcm.size(); ++i) out[i] = Compress(pcm[i]);
       return pcm.size();
     }
@@ -26,7 +27,8 @@ struct Companding {
       if (request.lost || request.fec) {
         // G.711 has no concealment of its own (Appendix I is the kernel's job):
         // a lost frame is silence of one frame length.
-        if (pcm.size() < frame_samples_) throw parley::sdk::Error(PARLEY_ERR_BUFFER_TOO_SMALL, "g711 pcm");
+        if (pcm.size() < frame_samples_)
+          throw parley::sdk::Error(PARLEY_ERR_BUFFER_TOO_SMALL, "g711 pcm");
         std::fill_n(pcm.begin(), frame_samples_, std::int16_t{0});
         return frame_samples_;
       }

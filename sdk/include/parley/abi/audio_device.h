@@ -21,9 +21,9 @@ enum {
 
 typedef struct parley_audio_device_desc {
   uint32_t struct_size;
-  parley_str device_id;   /* stable, for config */
+  parley_str device_id; /* stable, for config */
   parley_str display_name;
-  uint32_t directions;    /* PARLEY_AUDIO_CAPTURE | PARLEY_AUDIO_PLAYBACK */
+  uint32_t directions; /* PARLEY_AUDIO_CAPTURE | PARLEY_AUDIO_PLAYBACK */
   uint32_t default_sample_rate_hz;
   uint32_t max_channels;
 } parley_audio_device_desc;
@@ -32,18 +32,18 @@ typedef int (*parley_audio_device_visitor)(void* user, const parley_audio_device
 
 typedef struct parley_audio_stream_params {
   uint32_t struct_size;
-  parley_str device_id;  /* a file path for file devices; empty: default device */
-  uint32_t direction;    /* exactly one of PARLEY_AUDIO_CAPTURE, PARLEY_AUDIO_PLAYBACK */
+  parley_str device_id;    /* a file path for file devices; empty: default device */
+  uint32_t direction;      /* exactly one of PARLEY_AUDIO_CAPTURE, PARLEY_AUDIO_PLAYBACK */
   uint32_t sample_rate_hz; /* 0: the device's own rate (read it back with stream_format) */
   uint32_t channels;
-  uint32_t frame_samples;  /* per channel per read/write, e.g. 960 = 20 ms at 48 kHz */
-  parley_str options;      /* "key=value;...", device-specific */
+  uint32_t frame_samples; /* per channel per read/write, e.g. 960 = 20 ms at 48 kHz */
+  parley_str options;     /* "key=value;...", device-specific */
 } parley_audio_stream_params;
 
 typedef struct parley_audio_device_api {
   uint32_t struct_size;
-  parley_str backend;  /* "wav", "portaudio", "tone" */
-  uint32_t flags;      /* PARLEY_AUDIO_PACED if its streams block in real time */
+  parley_str backend; /* "wav", "portaudio", "tone" */
+  uint32_t flags;     /* PARLEY_AUDIO_PACED if its streams block in real time */
 
   parley_status (*enumerate)(parley_audio_device_visitor visit, void* user);
   parley_status (*open)(const parley_audio_stream_params* params, void** out_stream);

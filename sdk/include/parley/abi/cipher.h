@@ -19,11 +19,11 @@ enum {
 
 typedef struct parley_cipher_info {
   uint32_t struct_size;
-  parley_str suite_name;   /* "AEAD_AES_256_GCM" (RFC 7714 name where one exists) */
+  parley_str suite_name; /* "AEAD_AES_256_GCM" (RFC 7714 name where one exists) */
   uint32_t master_key_bytes;
   uint32_t master_salt_bytes;
-  uint32_t auth_tag_bytes; /* bytes protect adds to each packet */
-  uint32_t flags;          /* PARLEY_CIPHER_FLAG_* */
+  uint32_t auth_tag_bytes;      /* bytes protect adds to each packet */
+  uint32_t flags;               /* PARLEY_CIPHER_FLAG_* */
   uint64_t max_packets_per_key; /* rekey before this many packets are protected */
 } parley_cipher_info;
 
@@ -45,8 +45,8 @@ typedef struct parley_cipher_api {
   const parley_cipher_info* info;
 
   parley_status (*context_create)(const uint8_t* master_key, size_t key_size,
-                                  const uint8_t* master_salt, size_t salt_size,
-                                  uint32_t direction, void** out_context);
+                                  const uint8_t* master_salt, size_t salt_size, uint32_t direction,
+                                  void** out_context);
   void (*context_destroy)(void* context);
 
   /* RTP: packet holds header + payload (size bytes) in a buffer of capacity
@@ -67,8 +67,8 @@ typedef struct parley_cipher_api {
                         const uint8_t* plaintext, size_t size, uint8_t* out, size_t out_capacity,
                         size_t* out_size);
   parley_status (*open)(void* context, uint64_t sequence, const uint8_t* aad, size_t aad_size,
-                        const uint8_t* ciphertext, size_t size, uint8_t* out,
-                        size_t out_capacity, size_t* out_size);
+                        const uint8_t* ciphertext, size_t size, uint8_t* out, size_t out_capacity,
+                        size_t* out_size);
 
   void (*get_stats)(void* context, parley_cipher_stats* out);
 } parley_cipher_api;

@@ -28,17 +28,17 @@ enum {
 
 typedef struct parley_codec_info {
   uint32_t struct_size;
-  parley_str rtp_encoding_name; /* as in SDP rtpmap: "opus", "PCMU", "speex" */
-  uint32_t rtp_clock_rate_hz;   /* RTP timestamp rate (opus: always 48000) */
-  uint32_t static_payload_type; /* RFC 3551 number, or PARLEY_RTP_PT_DYNAMIC */
+  parley_str rtp_encoding_name;    /* as in SDP rtpmap: "opus", "PCMU", "speex" */
+  uint32_t rtp_clock_rate_hz;      /* RTP timestamp rate (opus: always 48000) */
+  uint32_t static_payload_type;    /* RFC 3551 number, or PARLEY_RTP_PT_DYNAMIC */
   const uint32_t* sample_rates_hz; /* rates encode/decode accept, ascending */
   uint32_t sample_rate_count;
   uint32_t max_channels;
   const uint32_t* frame_durations_ms; /* accepted frame lengths */
   uint32_t frame_duration_count;
-  uint32_t capabilities; /* PARLEY_CODEC_CAP_* */
+  uint32_t capabilities;                     /* PARLEY_CODEC_CAP_* */
   uint32_t min_bitrate_bps, max_bitrate_bps; /* 0 when fixed */
-  uint32_t max_payload_bytes; /* upper bound of one encoded frame */
+  uint32_t max_payload_bytes;                /* upper bound of one encoded frame */
 } parley_codec_info;
 
 typedef struct parley_codec_params {
@@ -46,13 +46,13 @@ typedef struct parley_codec_params {
   uint32_t sample_rate_hz;
   uint32_t channels;
   uint32_t frame_duration_ms;
-  uint32_t bitrate_bps;   /* 0: codec default */
-  int32_t complexity;     /* -1: codec default, else 0..10 */
-  uint8_t vbr;            /* booleans, honoured where the capability exists */
+  uint32_t bitrate_bps; /* 0: codec default */
+  int32_t complexity;   /* -1: codec default, else 0..10 */
+  uint8_t vbr;          /* booleans, honoured where the capability exists */
   uint8_t fec;
   uint8_t dtx;
   uint8_t expected_loss_pct; /* tunes FEC strength */
-  parley_str options; /* codec-specific "key=value;key=value" (e.g. "mode=wb") */
+  parley_str options;        /* codec-specific "key=value;key=value" (e.g. "mode=wb") */
 } parley_codec_params;
 
 typedef struct parley_codec_api {

@@ -21,9 +21,9 @@ enum {
 
 typedef struct parley_directory_config {
   uint32_t struct_size;
-  parley_str listen;     /* "host:port" this node's directory engine binds */
-  parley_str bootstrap;  /* comma-separated "host:port" of other directory nodes */
-  parley_str state_dir;  /* where the engine may keep files; may be empty */
+  parley_str listen;    /* "host:port" this node's directory engine binds */
+  parley_str bootstrap; /* comma-separated "host:port" of other directory nodes */
+  parley_str state_dir; /* where the engine may keep files; may be empty */
 } parley_directory_config;
 
 /* Called once per record found; return non-zero to stop. */
@@ -32,7 +32,7 @@ typedef int (*parley_record_visitor)(void* user, parley_str key, const uint8_t* 
 
 typedef struct parley_directory_info {
   uint32_t struct_size;
-  uint32_t capabilities;  /* PARLEY_DIRECTORY_CAP_* */
+  uint32_t capabilities; /* PARLEY_DIRECTORY_CAP_* */
   uint32_t max_record_bytes;
 } parley_directory_info;
 

@@ -22,9 +22,9 @@ typedef enum parley_candidate_type {
 } parley_candidate_type;
 
 typedef struct parley_candidate {
-  uint32_t type;      /* parley_candidate_type */
-  uint32_t priority;  /* RFC 8445 section 5.1.2 formula */
-  uint8_t protocol;   /* 17 UDP, 6 TCP */
+  uint32_t type;     /* parley_candidate_type */
+  uint32_t priority; /* RFC 8445 section 5.1.2 formula */
+  uint8_t protocol;  /* 17 UDP, 6 TCP */
   uint8_t reserved[3];
   parley_address address;
   parley_address base; /* the local address it was derived from */
@@ -38,17 +38,17 @@ typedef parley_status (*parley_nat_exchange_fn)(void* host_context, const parley
 
 typedef struct parley_nat_environment {
   uint32_t struct_size;
-  parley_address local;              /* the media socket's bound address */
-  const parley_address* servers;     /* STUN / relay servers (super nodes) */
+  parley_address local;          /* the media socket's bound address */
+  const parley_address* servers; /* STUN / relay servers (super nodes) */
   uint32_t server_count;
-  parley_nat_exchange_fn exchange;   /* NULL when the strategy needs no network */
+  parley_nat_exchange_fn exchange; /* NULL when the strategy needs no network */
   void* host_context;
-  parley_str credentials;            /* relay authorisation token, if any */
+  parley_str credentials; /* relay authorisation token, if any */
 } parley_nat_environment;
 
 typedef struct parley_nat_info {
   uint32_t struct_size;
-  uint32_t produces; /* bitmask of 1u << parley_candidate_type */
+  uint32_t produces;      /* bitmask of 1u << parley_candidate_type */
   uint32_t needs_servers; /* boolean */
 } parley_nat_info;
 

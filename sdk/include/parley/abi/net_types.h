@@ -9,10 +9,10 @@ extern "C" {
 #endif
 
 typedef struct parley_address {
-  uint8_t family;   /* 4 or 6; 0 = unset */
+  uint8_t family; /* 4 or 6; 0 = unset */
   uint8_t reserved;
-  uint16_t port;    /* host byte order */
-  uint8_t bytes[16];/* IPv4 uses the first 4, network byte order */
+  uint16_t port;     /* host byte order */
+  uint8_t bytes[16]; /* IPv4 uses the first 4, network byte order */
 } parley_address;
 
 #ifdef __cplusplus

@@ -99,11 +99,11 @@ typedef struct parley_interface {
 
 typedef struct parley_plugin_descriptor {
   uint32_t struct_size;
-  uint32_t abi_version;   /* PARLEY_ABI_VERSION the plugin was built with */
-  parley_str id;          /* reverse DNS: org.parley.codec.opus */
+  uint32_t abi_version; /* PARLEY_ABI_VERSION the plugin was built with */
+  parley_str id;        /* reverse DNS: org.parley.codec.opus */
   parley_str display_name;
-  parley_str version;     /* semver of the plugin itself */
-  parley_str license;     /* SPDX expression */
+  parley_str version; /* semver of the plugin itself */
+  parley_str license; /* SPDX expression */
   parley_str description;
   uint32_t interface_count;
   const parley_interface* interfaces;

@@ -29,9 +29,9 @@ typedef struct parley_message {
   uint32_t struct_size;
   parley_str message_id; /* unique; storing the same id twice keeps one copy */
   parley_str peer_user_id;
-  uint32_t direction;    /* parley_message_direction */
+  uint32_t direction; /* parley_message_direction */
   int64_t sent_unix_ms;
-  parley_str body;       /* UTF-8 */
+  parley_str body; /* UTF-8 */
 } parley_message;
 
 /* Visitors: return 0 to continue, non-zero to stop early. Pointers inside the
@@ -41,7 +41,7 @@ typedef int (*parley_message_visitor)(void* user, const parley_message* message)
 
 typedef struct parley_storage_api {
   uint32_t struct_size;
-  parley_str backend;  /* "sqlite" */
+  parley_str backend; /* "sqlite" */
 
   /* location: a file path or connection string; created when missing. */
   parley_status (*open)(parley_str location, void** out_store);

@@ -12,16 +12,16 @@ extern "C" {
 #define PARLEY_TRANSPORT_MINOR 0
 
 enum {
-  PARLEY_TRANSPORT_RELIABLE = 1u << 0,  /* ordered and reliable (TCP) */
-  PARLEY_TRANSPORT_CONNECTED = 1u << 1  /* needs connect before send */
+  PARLEY_TRANSPORT_RELIABLE = 1u << 0, /* ordered and reliable (TCP) */
+  PARLEY_TRANSPORT_CONNECTED = 1u << 1 /* needs connect before send */
 };
 
 typedef struct parley_transport_info {
   uint32_t struct_size;
-  parley_str protocol;       /* "udp", "tcp" */
-  uint32_t flags;            /* PARLEY_TRANSPORT_* */
+  parley_str protocol; /* "udp", "tcp" */
+  uint32_t flags;      /* PARLEY_TRANSPORT_* */
   uint32_t max_datagram_bytes;
-  uint32_t overhead_bytes;   /* per datagram on the wire above IP (UDP: 8, TCP framing: 20+2) */
+  uint32_t overhead_bytes; /* per datagram on the wire above IP (UDP: 8, TCP framing: 20+2) */
 } parley_transport_info;
 
 typedef struct parley_transport_api {

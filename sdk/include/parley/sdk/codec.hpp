@@ -74,7 +74,8 @@ namespace detail {
 template <typename T, typename = void>
 struct has_update : std::false_type {};
 template <typename T>
-struct has_update<T, std::void_t<decltype(std::declval<T&>().update(std::declval<const CodecParams&>()))>>
+struct has_update<
+    T, std::void_t<decltype(std::declval<T&>().update(std::declval<const CodecParams&>()))>>
     : std::true_type {};
 
 // Checks params against the codec's info before any codec code sees them.

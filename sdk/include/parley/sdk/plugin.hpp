@@ -16,7 +16,9 @@
 
 namespace parley::sdk {
 
-inline parley_str to_c(std::string_view text) { return {text.data(), text.size()}; }
+inline parley_str to_c(std::string_view text) {
+  return {text.data(), text.size()};
+}
 inline std::string_view from_c(parley_str text) {
   return text.data == nullptr ? std::string_view{} : std::string_view{text.data, text.size};
 }
@@ -167,19 +169,20 @@ const parley_plugin_descriptor* entry(const parley_host_api* host, std::string_v
 // A static (enterprise) build defines PARLEY_STATIC_PLUGIN_SYMBOL to a unique
 // name per plugin, so many plugins link into one binary without clashing.
 #ifdef PARLEY_STATIC_PLUGIN_SYMBOL
-#define PARLEY_ENTRY_DECLARATION \
-  extern "C" const parley_plugin_descriptor* PARLEY_STATIC_PLUGIN_SYMBOL(const parley_host_api* host)
+#define PARLEY_ENTRY_DECLARATION                                          \
+  extern "C" const parley_plugin_descriptor* PARLEY_STATIC_PLUGIN_SYMBOL( \
+      const parley_host_api* host)
 #else
-#define PARLEY_ENTRY_DECLARATION                  \
+#define PARLEY_ENTRY_DECLARATION                                                \
   extern "C" PARLEY_EXPORT const parley_plugin_descriptor* PARLEY_ENTRY_SYMBOL( \
       const parley_host_api* host)
 #endif
 
-#define PARLEY_PLUGIN(INFO, ...)                                                          \
-  PARLEY_ENTRY_DECLARATION {                                                              \
-    static const ::parley::sdk::PluginInfo parley_plugin_info = INFO;                    \
-    return ::parley::sdk::detail::entry(host, parley_plugin_info.id, [] {                 \
-      return ::parley::sdk::Plugin(parley_plugin_info,                                    \
-                                   std::vector<parley_interface>{__VA_ARGS__});           \
-    });                                                                                   \
+#define PARLEY_PLUGIN(INFO, ...)                                                \
+  PARLEY_ENTRY_DECLARATION {                                                    \
+    static const ::parley::sdk::PluginInfo parley_plugin_info = INFO;           \
+    return ::parley::sdk::detail::entry(host, parley_plugin_info.id, [] {       \
+      return ::parley::sdk::Plugin(parley_plugin_info,                          \
+                                   std::vector<parley_interface>{__VA_ARGS__}); \
+    });                                                                         \
   }
