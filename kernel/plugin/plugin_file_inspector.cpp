@@ -33,12 +33,15 @@ constexpr std::uint16_t kHostMachine = EM_NONE;
 std::string check_elf_header(const std::filesystem::path& path, std::uintmax_t file_size) {
   std::ifstream file(path, std::ios::binary);
   Elf64_Ehdr header{};
-  if (!file.read(reinterpret_cast<char*>(&header), sizeof header)) {
-    return "not a shared library: file is too short for an ELF header";
-  }
-  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+  file.read(reinterpret_cast<char*>(&header), sizeof header);
+  const auto bytes_read = static_cast<std::size_t>(file.gcount());
+  if (bytes_read < SELFMAG || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
     return "not a shared library: no ELF header";
   }
+  if (bytes_read < sizeof header) {
+    return "truncated library: file is too short for an ELF header";
+  }
+  file.clear();
   if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
     return "not a library for this machine (ELF class or byte order differs)";
   }
@@ -102,7 +105,11 @@ InspectionResult inspect_plugin_file(const std::filesystem::path& path) {
   std::string other;
   for (const auto& symbol : symbols) {
     if (symbol == ours) return {true, {}, symbol};
-    if (symbol.starts_with(prefix)) other = symbol;
+    // Only prefix + digits is an entry of some ABI; anything else is an unrelated name.
+    const bool is_entry =
+        symbol.size() > prefix.size() && symbol.starts_with(prefix) &&
+        symbol.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+    if (is_entry) other = symbol;
   }
   if (other.empty()) {
     return refuse("not a Parley plugin: no " + ours + " entry symbol");

@@ -22,7 +22,7 @@ const std::vector<std::string>& PluginHost::preference(parley_kind kind) const {
 }
 
 std::vector<Ranked> PluginHost::ranked(parley_kind kind) const {
-  return rank(registry_, kind, preference(kind), policy_);
+  return rank(registry_.offers(kind), kind, preference(kind), policy_);
 }
 
 Offer PluginHost::choose(parley_kind kind) const {

@@ -19,10 +19,11 @@ bool is_insecure_cipher(const Offer& offer) {
 
 }  // namespace
 
-std::vector<Ranked> rank(const PluginRegistry& registry, parley_kind kind,
+std::vector<Ranked> rank(const std::vector<Offer>& offers, parley_kind kind,
                          const std::vector<std::string>& prefer, const Policy& policy) {
   std::vector<Offer> allowed;
-  for (const auto& offer : registry.offers(kind)) {
+  for (const auto& offer : offers) {
+    if (offer.interface->kind != kind) continue;
     if (policy.deny.contains(offer.plugin->id) || policy.deny.contains(offer.interface->name)) {
       continue;
     }

@@ -18,7 +18,7 @@ struct Ranked {
 // Entries of prefer may name an interface ("opus") or a plugin id. Denied
 // plugins and insecure ciphers (unless allowed) are left out; a pin leaves
 // only the pinned interface.
-std::vector<Ranked> rank(const PluginRegistry& registry, parley_kind kind,
+std::vector<Ranked> rank(const std::vector<Offer>& offers, parley_kind kind,
                          const std::vector<std::string>& prefer, const Policy& policy);
 
 }  // namespace parley::plugin
