@@ -7,11 +7,14 @@
 namespace parley::config {
 namespace {
 
+// Called at start-up and from CLI commands, never while other threads change the
+// environment, so getenv's lack of thread safety does not bite here.
 std::filesystem::path xdg(const char* variable, const char* fallback_under_home) {
-  if (const char* value = std::getenv(variable); value != nullptr && value[0] == '/') {
+  if (const char* value = std::getenv(variable);  // NOLINT(concurrency-mt-unsafe)
+      value != nullptr && value[0] == '/') {
     return value;
   }
-  const char* home = std::getenv("HOME");
+  const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe)
   return std::filesystem::path(home != nullptr && home[0] != '\0' ? home : "/tmp") /
          fallback_under_home;
 }

@@ -13,7 +13,7 @@ namespace po = boost::program_options;
 
 namespace {
 // A config file is a few KiB; a huge one is a mistake, not configuration.
-constexpr std::uintmax_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{1024} * 1024;
 }  // namespace
 
 std::vector<std::filesystem::path> Settings::plugin_search_path() const {

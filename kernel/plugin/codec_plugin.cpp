@@ -60,7 +60,7 @@ CodecDecoder CodecPlugin::make_decoder(const parley_codec_params& params) const 
 CodecEncoder::CodecEncoder(CodecPlugin plugin, void* handle, std::uint32_t channels)
     : plugin_(std::move(plugin)), handle_(handle), channels_(channels) {}
 CodecEncoder::CodecEncoder(CodecEncoder&& other) noexcept
-    : plugin_(other.plugin_),
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
       handle_(std::exchange(other.handle_, nullptr)),
       channels_(other.channels_) {}
 CodecEncoder::~CodecEncoder() {
@@ -87,7 +87,7 @@ bool CodecEncoder::update(const parley_codec_params& params) {
 CodecDecoder::CodecDecoder(CodecPlugin plugin, void* handle, std::uint32_t channels)
     : plugin_(std::move(plugin)), handle_(handle), channels_(channels) {}
 CodecDecoder::CodecDecoder(CodecDecoder&& other) noexcept
-    : plugin_(other.plugin_),
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
       handle_(std::exchange(other.handle_, nullptr)),
       channels_(other.channels_) {}
 CodecDecoder::~CodecDecoder() {
