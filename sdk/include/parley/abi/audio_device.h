@@ -19,6 +19,13 @@ enum {
   PARLEY_AUDIO_PACED = 1u << 2
 };
 
+/* Bounds every stream request must respect; the SDK refuses anything outside
+ * them with PARLEY_ERR_INVALID_ARGUMENT before plugin code sees it. */
+#define PARLEY_AUDIO_MIN_SAMPLE_RATE_HZ 8000u
+#define PARLEY_AUDIO_MAX_SAMPLE_RATE_HZ 192000u
+#define PARLEY_AUDIO_MAX_CHANNELS 8u
+#define PARLEY_AUDIO_MAX_FRAME_SAMPLES 192000u /* one second at the highest rate */
+
 typedef struct parley_audio_device_desc {
   uint32_t struct_size;
   parley_str device_id; /* stable, for config */
@@ -35,10 +42,18 @@ typedef struct parley_audio_stream_params {
   parley_str device_id;    /* a file path for file devices; empty: default device */
   uint32_t direction;      /* exactly one of PARLEY_AUDIO_CAPTURE, PARLEY_AUDIO_PLAYBACK */
   uint32_t sample_rate_hz; /* 0: the device's own rate (read it back with stream_format) */
-  uint32_t channels;
+  uint32_t channels;       /* 0: the device's own count (read it back with stream_format) */
   uint32_t frame_samples; /* per channel per read/write, e.g. 960 = 20 ms at 48 kHz */
   parley_str options;     /* "key=value;...", device-specific */
 } parley_audio_stream_params;
+
+/* Counters of one stream since it was opened. Glitches are counted, never fatal. */
+typedef struct parley_audio_stream_stats {
+  uint32_t struct_size;
+  uint64_t frames; /* samples per channel delivered by read or accepted by write */
+  uint64_t overflows;  /* capture: input was lost because it was not read in time */
+  uint64_t underflows; /* playback: the device ran dry and played a gap */
+} parley_audio_stream_stats;
 
 typedef struct parley_audio_device_api {
   uint32_t struct_size;
@@ -53,6 +68,8 @@ typedef struct parley_audio_device_api {
    * stream (files), where 0 means finished. */
   parley_status (*read)(void* stream, int16_t* pcm, uint32_t frames, uint32_t* out_frames);
   parley_status (*write)(void* stream, const int16_t* pcm, uint32_t frames);
+  /* Fills *stats (the caller sets stats->struct_size; the plugin fills what fits). */
+  parley_status (*stream_stats)(void* stream, parley_audio_stream_stats* stats);
 } parley_audio_device_api;
 
 #ifdef __cplusplus

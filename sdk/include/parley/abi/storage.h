@@ -11,6 +11,12 @@ extern "C" {
 #define PARLEY_STORAGE_MAJOR 1
 #define PARLEY_STORAGE_MINOR 0
 
+/* Field bounds every storage plugin enforces (bigger: PARLEY_ERR_LIMIT). Ids
+ * must be non-empty (empty or NULL-with-size: PARLEY_ERR_INVALID_ARGUMENT). */
+#define PARLEY_STORAGE_MAX_ID_BYTES 256u   /* user_id, peer_user_id, message_id */
+#define PARLEY_STORAGE_MAX_NAME_BYTES 256u /* display_name, group */
+#define PARLEY_STORAGE_MAX_BODY_BYTES 65536u
+
 typedef struct parley_buddy {
   uint32_t struct_size;
   parley_str user_id;
@@ -43,16 +49,22 @@ typedef struct parley_storage_api {
   uint32_t struct_size;
   parley_str backend; /* "sqlite" */
 
-  /* location: a file path or connection string; created when missing. */
+  /* location: a file path or connection string; created when missing.
+   * Refusals: PARLEY_ERR_UNSUPPORTED when the location holds something that is
+   * not this backend's Parley store (or one from a newer schema); PARLEY_ERR_IO
+   * when it cannot be read or written or fails its integrity check. The reason
+   * is logged through the host. A store may be used from several threads, and a
+   * visitor may call back into its store. */
   parley_status (*open)(parley_str location, void** out_store);
   void (*close)(void* store);
 
   parley_status (*buddy_put)(void* store, const parley_buddy* buddy); /* insert or update */
   parley_status (*buddy_remove)(void* store, parley_str user_id);     /* NOT_FOUND if absent */
-  parley_status (*buddy_list)(void* store, parley_buddy_visitor visit, void* user);
+  parley_status (*buddy_list)(void* store, parley_buddy_visitor visit, void* user); /* by id */
 
   parley_status (*message_append)(void* store, const parley_message* message);
-  /* Newest last; messages with sent_unix_ms >= since_unix_ms, at most limit (0: all). */
+  /* Messages with sent_unix_ms >= since_unix_ms, oldest first (equal times in the
+   * order they were stored). limit > 0 keeps the newest limit of them; 0: all. */
   parley_status (*message_history)(void* store, parley_str peer_user_id, int64_t since_unix_ms,
                                    uint32_t limit, parley_message_visitor visit, void* user);
 } parley_storage_api;
