@@ -1,4 +1,5 @@
-/* audio/1.0: capture and playback devices, files and generators. */
+/* audio/1.1: capture and playback devices, files and generators. 1.1 added
+ * stream_stats and the request bounds (PARLEY_AUDIO_MIN_SAMPLE_RATE_HZ...). */
 #ifndef PARLEY_ABI_AUDIO_DEVICE_H
 #define PARLEY_ABI_AUDIO_DEVICE_H
 
@@ -9,7 +10,7 @@ extern "C" {
 #endif
 
 #define PARLEY_AUDIO_MAJOR 1
-#define PARLEY_AUDIO_MINOR 0
+#define PARLEY_AUDIO_MINOR 1
 
 enum {
   PARLEY_AUDIO_CAPTURE = 1u << 0,
@@ -43,14 +44,14 @@ typedef struct parley_audio_stream_params {
   uint32_t direction;      /* exactly one of PARLEY_AUDIO_CAPTURE, PARLEY_AUDIO_PLAYBACK */
   uint32_t sample_rate_hz; /* 0: the device's own rate (read it back with stream_format) */
   uint32_t channels;       /* 0: the device's own count (read it back with stream_format) */
-  uint32_t frame_samples; /* per channel per read/write, e.g. 960 = 20 ms at 48 kHz */
-  parley_str options;     /* "key=value;...", device-specific */
+  uint32_t frame_samples;  /* per channel per read/write, e.g. 960 = 20 ms at 48 kHz */
+  parley_str options;      /* "key=value;...", device-specific */
 } parley_audio_stream_params;
 
 /* Counters of one stream since it was opened. Glitches are counted, never fatal. */
 typedef struct parley_audio_stream_stats {
   uint32_t struct_size;
-  uint64_t frames; /* samples per channel delivered by read or accepted by write */
+  uint64_t frames;     /* samples per channel delivered by read or accepted by write */
   uint64_t overflows;  /* capture: input was lost because it was not read in time */
   uint64_t underflows; /* playback: the device ran dry and played a gap */
 } parley_audio_stream_stats;
@@ -68,6 +69,7 @@ typedef struct parley_audio_device_api {
    * stream (files), where 0 means finished. */
   parley_status (*read)(void* stream, int16_t* pcm, uint32_t frames, uint32_t* out_frames);
   parley_status (*write)(void* stream, const int16_t* pcm, uint32_t frames);
+  /* --- audio/1.1 --- */
   /* Fills *stats (the caller sets stats->struct_size; the plugin fills what fits). */
   parley_status (*stream_stats)(void* stream, parley_audio_stream_stats* stats);
 } parley_audio_device_api;

@@ -1,4 +1,5 @@
-/* storage/1.0: the local buddy list and message history. */
+/* storage/1.1: the local buddy list and message history. 1.1 stated the field
+ * bounds (PARLEY_STORAGE_MAX_*) and the open refusals; the layout is 1.0's. */
 #ifndef PARLEY_ABI_STORAGE_H
 #define PARLEY_ABI_STORAGE_H
 
@@ -9,7 +10,7 @@ extern "C" {
 #endif
 
 #define PARLEY_STORAGE_MAJOR 1
-#define PARLEY_STORAGE_MINOR 0
+#define PARLEY_STORAGE_MINOR 1
 
 /* Field bounds every storage plugin enforces (bigger: PARLEY_ERR_LIMIT). Ids
  * must be non-empty (empty or NULL-with-size: PARLEY_ERR_INVALID_ARGUMENT). */
