@@ -2,20 +2,21 @@
 // its tools. Global options, then a command with options of its own.
 #include <iostream>
 
-#include "cli/commands.hpp"
+#include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
 #include "log/log.hpp"
 #include "parley_version.hpp"
 
 namespace {
 
-constexpr const char* kUsage =
-    "Usage: parley [global options] COMMAND [command options]\n"
-    "\n"
-    "Commands:\n"
-    "  plugins list|info|install   show, inspect and install plugins\n"
-    "\n"
-    "Run 'parley COMMAND --help' for a command's options.\n";
+std::string usage() {
+  std::string text = "Usage: parley [global options] COMMAND [command options]\n\nCommands:\n";
+  for (const auto& [name, command] : parley::cli::commands()) {
+    text += "  " + name + std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') +
+            command.summary + "\n";
+  }
+  return text + "\nRun 'parley COMMAND --help' for a command's options.\n";
+}
 
 }  // namespace
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
       command_args.erase(command_args.begin());
     }
   } catch (const po::error& error) {
-    std::cerr << "parley: " << error.what() << "\n\n" << kUsage;
+    std::cerr << "parley: " << error.what() << "\n\n" << usage();
     return kExitUsage;
   }
 
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (values.count("command") == 0) {
-    std::cout << kUsage << '\n' << options;
+    std::cout << usage() << '\n' << options;
     return values.count("help") != 0 ? kExitOk : kExitUsage;
   }
   if (values.count("help") != 0) command_args.emplace_back("--help");
@@ -63,8 +64,9 @@ int main(int argc, char** argv) {
   try {
     const auto settings = settings_from(values);
     const auto command = values["command"].as<std::string>();
-    if (command == "plugins") return plugins_command(command_args, settings);
-    std::cerr << "parley: unknown command '" << command << "'\n\n" << kUsage;
+    const auto found = commands().find(command);
+    if (found != commands().end()) return found->second.run(command_args, settings);
+    std::cerr << "parley: unknown command '" << command << "'\n\n" << usage();
     return kExitUsage;
   } catch (const std::exception& error) {
     std::cerr << "parley: " << error.what() << '\n';

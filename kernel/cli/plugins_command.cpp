@@ -7,7 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.hpp"
+#include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
 #include "cli/table.hpp"
 #include "config/paths.hpp"
@@ -165,6 +165,10 @@ int install(const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+int plugins_command(const std::vector<std::string>& args, const config::Settings& settings);
+const CommandRegistration kPlugins{"plugins", "list, inspect and install plugins",
+                                   &plugins_command};
 
 int plugins_command(const std::vector<std::string>& args, const config::Settings& settings) {
   po::options_description options("plugins options");
