@@ -230,13 +230,15 @@ std::size_t Decoder::decode(const sdk::DecodeRequest& request, std::span<std::in
                        static_cast<int>(request.payload.size()));
   std::size_t frames = 0;
   while (speex_bits_remaining(&state.bits) >= kShortestFrameBits) {
-    if ((frames + 1) * state.frame_samples > pcm.size()) {
-      throw Error(PARLEY_ERR_BUFFER_TOO_SMALL, "speex: payload holds more frames than fit");
-    }
+    // Decoded before the room check: only the decoder knows whether the bits
+    // left are one more frame or the terminator.
     const int result = speex_decode(state.codec, &state.bits, frame.data());
     if (result == kEndOfStream) break;
     if (result != 0 || speex_bits_remaining(&state.bits) < 0) {
       throw Error(PARLEY_ERR_INVALID_ARGUMENT, "speex: corrupt payload");
+    }
+    if ((frames + 1) * state.frame_samples > pcm.size()) {
+      throw Error(PARLEY_ERR_BUFFER_TOO_SMALL, "speex: payload holds more frames than fit");
     }
     emit(frames++);
   }
