@@ -7,7 +7,7 @@ constexpr parley::sdk::PluginInfo kInfo{
     .id = "org.parley.codec.opus",
     .display_name = "Opus",
     .version = "1.0.0",
-    .license = "BSD-3-Clause",
+    .license = "LGPL-2.1-or-later",
     .description = "Opus speech and audio codec (libopus), 6-510 kbit/s, in-band FEC, DTX",
 };
 

@@ -7,7 +7,7 @@ constexpr parley::sdk::PluginInfo kInfo{
     .id = "org.parley.codec.speex",
     .display_name = "Speex",
     .version = "1.0.0",
-    .license = "BSD-3-Clause",
+    .license = "LGPL-2.1-or-later",
     .description = "Speex CELP speech codec (libspeex): 8, 16 and 32 kHz, VBR, DTX",
 };
 
