@@ -17,6 +17,11 @@ enum {
   PARLEY_CIPHER_FLAG_INSECURE = 1u << 0
 };
 
+/* protect_rtcp appends the tag and then the 32-bit E-flag||SRTCP-index word
+ * (RFC 3711 section 3.4, RFC 7714 section 9): every suite, the null one too,
+ * adds auth_tag_bytes + PARLEY_SRTCP_INDEX_BYTES to an RTCP packet. */
+#define PARLEY_SRTCP_INDEX_BYTES 4u
+
 typedef struct parley_cipher_info {
   uint32_t struct_size;
   parley_str suite_name; /* "AEAD_AES_256_GCM" (RFC 7714 name where one exists) */
@@ -49,8 +54,18 @@ typedef struct parley_cipher_api {
                                   void** out_context);
   void (*context_destroy)(void* context);
 
+  /* A context holds one key for one direction: protect_* and seal need an
+   * OUTBOUND context, unprotect_* and open an INBOUND one (else
+   * PARLEY_ERR_INVALID_ARGUMENT). Each direction needs its own master key (or
+   * distinct SSRCs), as in SRTP. Per-packet outcomes are status codes; once
+   * max_packets_per_key packets were protected, protect_* and seal return
+   * PARLEY_ERR_LIMIT until the kernel rekeys with a new context. A context is
+   * used by one thread at a time. */
+
   /* RTP: packet holds header + payload (size bytes) in a buffer of capacity
-   * bytes; protected in place, *out_size includes the tag. */
+   * bytes; protected in place, *out_size includes the tag. A sequence number
+   * (extended by its rollover counter) is protected at most once:
+   * PARLEY_ERR_REPLAY refuses a second use, which would reuse a nonce. */
   parley_status (*protect_rtp)(void* context, uint8_t* packet, size_t size, size_t capacity,
                                size_t* out_size);
   /* Checks, decrypts in place, enforces the replay window. On failure the
@@ -62,7 +77,10 @@ typedef struct parley_cipher_api {
   parley_status (*unprotect_rtcp)(void* context, uint8_t* packet, size_t size, size_t* out_size);
 
   /* Messages (instant messages, signaling payloads): out = nonce-free
-   * ciphertext||tag, bound to the 64-bit sequence number and aad. */
+   * ciphertext||tag, bound to the 64-bit sequence number and aad. seal refuses
+   * a sequence number it already used (PARLEY_ERR_REPLAY); open enforces a
+   * replay window over sequence numbers and leaves nothing of an
+   * unauthenticated message in out. */
   parley_status (*seal)(void* context, uint64_t sequence, const uint8_t* aad, size_t aad_size,
                         const uint8_t* plaintext, size_t size, uint8_t* out, size_t out_capacity,
                         size_t* out_size);
