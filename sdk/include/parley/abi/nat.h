@@ -30,7 +30,10 @@ typedef struct parley_candidate {
   parley_address base; /* the local address it was derived from */
 } parley_candidate;
 
-/* Sends request from the media socket to server and waits for one reply. */
+/* Sends request from the media socket to server and waits up to timeout_ms for
+ * one reply from that server: PARLEY_OK with *reply_size set, PARLEY_ERR_TIMEOUT,
+ * PARLEY_ERR_BUFFER_TOO_SMALL (reply dropped) or PARLEY_ERR_IO. A strategy
+ * retransmits by calling it again. */
 typedef parley_status (*parley_nat_exchange_fn)(void* host_context, const parley_address* server,
                                                 const uint8_t* request, size_t request_size,
                                                 uint8_t* reply, size_t reply_capacity,
@@ -44,6 +47,9 @@ typedef struct parley_nat_environment {
   parley_nat_exchange_fn exchange; /* NULL when the strategy needs no network */
   void* host_context;
   parley_str credentials; /* relay authorisation token, if any */
+  /* Total time gather may take, all servers together; 0 = the strategy's own
+   * default. Grown at the end: read it only when struct_size covers it. */
+  uint32_t timeout_ms;
 } parley_nat_environment;
 
 typedef struct parley_nat_info {
@@ -55,7 +61,10 @@ typedef struct parley_nat_info {
 typedef struct parley_nat_api {
   uint32_t struct_size;
   const parley_nat_info* info;
-  /* Writes at most capacity candidates; *out_count says how many. */
+  /* Writes at most capacity candidates, highest priority first (RFC 8445
+   * section 5.1.2, component 1); *out_count says how many. When more were
+   * found than fit, the best capacity of them are written and the result is
+   * PARLEY_ERR_BUFFER_TOO_SMALL. */
   parley_status (*gather)(const parley_nat_environment* environment, parley_candidate* out,
                           size_t capacity, size_t* out_count);
 } parley_nat_api;
