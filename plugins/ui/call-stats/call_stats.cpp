@@ -64,6 +64,9 @@ ParseResult parse_call_stats(std::string_view json) {
     return rejected("payload of " + std::to_string(json.size()) + " bytes exceeds the " +
                     std::to_string(kMaxPayloadBytes) + "-byte limit");
   }
+  // JSON text never holds a raw NUL, and nlohmann stops reading at one, which
+  // would accept whatever follows it.
+  if (json.find('\0') != std::string_view::npos) return rejected("payload contains a NUL byte");
   const auto document = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return rejected("payload is not valid JSON");
   if (!document.is_object()) return rejected("payload is not a JSON object");
