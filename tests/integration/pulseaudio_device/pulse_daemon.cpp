@@ -154,6 +154,17 @@ int PulseDaemon::pactl(const std::vector<std::string>& arguments) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int PulseDaemon::run(const std::vector<std::string>& command, std::string& output) const {
+  const auto output_path = root_ / "run.log";
+  std::filesystem::remove(output_path);
+  const pid_t child = spawn(command, output_path.string(), true);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::ifstream in(output_path);
+  output.assign(std::istreambuf_iterator<char>(in), {});
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string PulseDaemon::log() const {
   std::ifstream in(root_ / "pulseaudio.log");
   return {std::istreambuf_iterator<char>(in), {}};

@@ -28,6 +28,9 @@ class PulseDaemon {
 
   // Runs pactl against this daemon; returns its exit status.
   int pactl(const std::vector<std::string>& arguments) const;
+  // Runs any program in the daemon's environment; returns its exit status and
+  // fills output with what it printed.
+  int run(const std::vector<std::string>& command, std::string& output) const;
   [[nodiscard]] std::string log() const;
   [[nodiscard]] std::chrono::milliseconds time_to_ready() const { return time_to_ready_; }
 
