@@ -36,6 +36,12 @@ CallStatsPanel::CallStatsPanel(wxWindow* parent)
     table_->SetItem(row, kValueColumn, to_wx(kUnknown));
   }
   size_columns();
+  // The value column takes whatever width the host gives beyond the labels,
+  // so the header has no empty third column.
+  table_->Bind(wxEVT_SIZE, [this](wxSizeEvent& event) {
+    stretch_value_column();
+    event.Skip();
+  });
 
   status_ = new wxStaticText(box, wxID_ANY, _("Waiting for statistics from a call..."),
                              wxDefaultPosition, wxDefaultSize, wxST_NO_AUTORESIZE, kStatusName);
@@ -61,6 +67,7 @@ void CallStatsPanel::size_columns() {
   }
   table_->SetColumnWidth(0, label_width + padding);
   table_->SetColumnWidth(kValueColumn, value_width + padding);
+  min_value_width_ = value_width + padding;
 
   // Tall enough for every row and the header, so nothing scrolls.
   wxRect row_rect;
@@ -70,6 +77,12 @@ void CallStatsPanel::size_columns() {
   const int header_height = table_->GetCharHeight() + FromDIP(12);
   table_->SetMinSize(wxSize(label_width + value_width + 2 * padding + FromDIP(8),
                             header_height + row_height * table_->GetItemCount() + FromDIP(8)));
+}
+
+void CallStatsPanel::stretch_value_column() {
+  // A pixel short of the client width, or GTK shows a horizontal scrollbar.
+  const int available = table_->GetClientSize().x - table_->GetColumnWidth(0) - 1;
+  table_->SetColumnWidth(kValueColumn, std::max(min_value_width_, available));
 }
 
 void CallStatsPanel::show(const CallStats& stats) {

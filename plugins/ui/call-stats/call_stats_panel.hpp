@@ -23,8 +23,10 @@ class CallStatsPanel : public wxPanel {
 
  private:
   void size_columns();
+  void stretch_value_column();
 
   wxListCtrl* table_;
+  int min_value_width_ = 0;
   wxStaticText* status_;
 };
 
