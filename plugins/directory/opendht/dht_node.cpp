@@ -109,13 +109,15 @@ dht::SockAddr to_sockaddr(const Endpoint& endpoint) {
   return {reinterpret_cast<const sockaddr*>(&address), sizeof address};
 }
 
-// OpenDHT's errors reach the host log; its warnings and debug lines describe
-// ordinary protocol traffic and are dropped.
+// OpenDHT's errors reach the host log at debug level: they include routine
+// events (a search for the address family this node does not bind), and
+// what the operator must see (a port in use) the node reports itself.
+// Its warnings and debug lines describe ordinary protocol traffic and are dropped.
 std::shared_ptr<dht::Logger> engine_logger() {
   dht::LogMethod errors([](char const* format, va_list arguments) {
     char line[512];
     std::vsnprintf(line, sizeof line, format, arguments);
-    sdk::log(PARLEY_LOG_WARN, std::string("opendht: ") + line);
+    sdk::log(PARLEY_LOG_DEBUG, std::string("opendht: ") + line);
   });
   return std::make_shared<dht::Logger>(std::move(errors), dht::LogMethod{}, dht::LogMethod{});
 }
