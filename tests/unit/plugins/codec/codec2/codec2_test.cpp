@@ -185,7 +185,8 @@ TEST(Codec2, KeepsTheHarmonicsOfAVoicedSound) {
     // The pitch is quantised, so the fundamental comes back near, not at,
     // 150 Hz: look for the strongest line between 130 and 170 Hz.
     double fundamental_hz = 0, fundamental_power = 0;
-    for (double hz = 130; hz <= 170; hz += 0.25) {
+    for (int quarter_hz = 130 * 4; quarter_hz <= 170 * 4; ++quarter_hz) {
+      const double hz = quarter_hz / 4.0;
       const double power = tone_power(steady_out, 8000, hz);
       if (power > fundamental_power) fundamental_power = power, fundamental_hz = hz;
     }

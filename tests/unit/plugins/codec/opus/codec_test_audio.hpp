@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -78,23 +79,25 @@ inline std::vector<std::int16_t> read_speech_sample_16k() {
 
 // 16 kHz -> 8 kHz: windowed-sinc low-pass at 3.6 kHz (63 taps, Hann), then every second sample.
 inline std::vector<std::int16_t> downsample_by_2(std::span<const std::int16_t> pcm) {
-  constexpr int kHalf = 31;
+  constexpr std::size_t kHalf = 31;
   constexpr double kCutoff = 3600.0 / 16000.0;  // of the input rate
-  std::vector<double> taps(2 * kHalf + 1);
-  for (int n = -kHalf; n <= kHalf; ++n) {
+  constexpr std::size_t kTaps = 2 * kHalf + 1;
+  std::array<double, kTaps> taps{};
+  for (std::size_t tap = 0; tap < kTaps; ++tap) {
+    const int n = static_cast<int>(tap) - static_cast<int>(kHalf);
     const double sinc = n == 0
                             ? 2 * kCutoff
                             : std::sin(2 * std::numbers::pi * kCutoff * n) / (std::numbers::pi * n);
     const double hann = 0.5 + 0.5 * std::cos(std::numbers::pi * n / (kHalf + 1));
-    taps[static_cast<std::size_t>(n + kHalf)] = sinc * hann;
+    taps[tap] = sinc * hann;
   }
   std::vector<std::int16_t> out(pcm.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
     double sum = 0;
-    for (int n = -kHalf; n <= kHalf; ++n) {
-      const auto at = static_cast<std::ptrdiff_t>(2 * i) - n;
-      if (at >= 0 && at < static_cast<std::ptrdiff_t>(pcm.size())) {
-        sum += taps[static_cast<std::size_t>(n + kHalf)] * pcm[static_cast<std::size_t>(at)];
+    for (std::size_t tap = 0; tap < kTaps; ++tap) {
+      // Input index 2i - n, with n = tap - kHalf.
+      if (2 * i + kHalf >= tap && 2 * i + kHalf - tap < pcm.size()) {
+        sum += taps[tap] * pcm[2 * i + kHalf - tap];
       }
     }
     out[i] = static_cast<std::int16_t>(std::clamp(sum, -32768.0, 32767.0));
@@ -143,20 +146,22 @@ inline std::vector<double> band_powers(std::span<const std::int16_t> pcm, std::u
   const std::size_t frame = rate_hz * 32 / 1000;
   std::vector<double> window(frame);
   for (std::size_t i = 0; i < frame; ++i) {
-    window[i] = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(i) / frame);
+    window[i] = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(i) /
+                                     static_cast<double>(frame));
   }
   std::vector<double> bands(edges_hz.size() - 1, 0.0);
   std::vector<double> windowed(frame);
   for (std::size_t start = 0; start + frame <= pcm.size(); start += frame / 2) {
     for (std::size_t i = 0; i < frame; ++i) windowed[i] = window[i] * pcm[start + i];
     for (std::size_t band = 0; band + 1 < edges_hz.size(); ++band) {
-      const auto first_bin = static_cast<std::size_t>(std::ceil(edges_hz[band] * frame / rate_hz));
-      const auto end_bin =
-          static_cast<std::size_t>(std::ceil(edges_hz[band + 1] * frame / rate_hz));
+      const auto first_bin = static_cast<std::size_t>(
+          std::ceil(edges_hz[band] * static_cast<double>(frame) / rate_hz));
+      const auto end_bin = static_cast<std::size_t>(
+          std::ceil(edges_hz[band + 1] * static_cast<double>(frame) / rate_hz));
       for (std::size_t bin = first_bin; bin < end_bin; ++bin) {
         // Goertzel: |X(bin)|^2 without computing the whole transform.
-        const double coefficient =
-            2 * std::cos(2 * std::numbers::pi * static_cast<double>(bin) / frame);
+        const double coefficient = 2 * std::cos(2 * std::numbers::pi * static_cast<double>(bin) /
+                                                static_cast<double>(frame));
         double previous = 0, before_previous = 0;
         for (double sample : windowed) {
           const double current = sample + coefficient * previous - before_previous;

@@ -180,7 +180,7 @@ TEST(Opus, FecOffSendsNoRecoveryData) {
 TEST(Opus, DtxSendsNothingDuringSilence) {
   auto params = params_at(16000);
   params.dtx = true;
-  const std::vector<std::int16_t> silence(16000 * 2);  // 2 s
+  const std::vector<std::int16_t> silence(std::size_t{16000} * 2);  // 2 s
   const auto result = round_trip<OpusCodec>(params, silence);
   const auto& sizes = result.payload_bytes;
   // libopus enters DTX after 200 ms of silence and then sends one comfort-noise
@@ -279,7 +279,7 @@ TEST(Opus, DecodesAnyLegalDurationUpTo120Milliseconds) {
   auto params = params_at(48000);
   params.frame_duration_ms = 60;
   OpusCodec::Encoder encoder(params);
-  const auto input = tones(48000, 2880 * 2, kTones);
+  const auto input = tones(48000, std::size_t{2880} * 2, kTones);
   const auto packets = encode_all(encoder, input, 2880);
   // Two 60 ms packets joined into one 120 ms packet, as a peer may send.
   OpusRepacketizer* joiner = opus_repacketizer_create();

@@ -170,7 +170,7 @@ TEST(Speex, VariableBitrateSpendsLessOnPausesAndTracksAnAverage) {
 }
 
 TEST(Speex, DtxSendsNothingDuringSilenceInEveryBand) {
-  const std::vector<std::int16_t> silence(32000 * 2);
+  const std::vector<std::int16_t> silence(std::size_t{32000} * 2);
   for (const auto rate : kRatesHz) {
     for (const bool vbr : {false, true}) {
       SCOPED_TRACE("rate " + std::to_string(rate) + (vbr ? " vbr" : " vad"));
@@ -179,7 +179,8 @@ TEST(Speex, DtxSendsNothingDuringSilenceInEveryBand) {
       params.dtx = true;
       // Exactly sized buffers: the silent frames' terminator must not read as
       // one more frame (it once did).
-      const auto result = round_trip<Speex>(params, std::span(silence).first(rate * 2));
+      const auto result =
+          round_trip<Speex>(params, std::span(silence).first(std::size_t{rate} * 2));
       const auto silent = count_zero(result.payload_bytes);
       report(std::to_string(rate) + (vbr ? " vbr" : " vad") + " silent frames of 100",
              double(silent));
