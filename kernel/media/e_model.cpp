@@ -140,7 +140,7 @@ EModelResult e_model(const EModelInput& input) {
   return result;
 }
 
-double burst_ratio(std::span<const bool> lost) {
+double burst_ratio(const std::vector<bool>& lost) {
   std::uint64_t after_received = 0, lost_after_received = 0, after_lost = 0,
                 received_after_lost = 0;
   for (std::size_t i = 1; i < lost.size(); ++i) {

@@ -11,9 +11,9 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::media {
 
@@ -58,6 +58,6 @@ EModelResult e_model(const EModelInput& input);
 
 // G.107's BurstR from a loss pattern (true = lost): 1 / (p + q) with
 // p = P(lost | previous received), q = P(received | previous lost); 1 without losses.
-double burst_ratio(std::span<const bool> lost);
+double burst_ratio(const std::vector<bool>& lost);
 
 }  // namespace parley::media
