@@ -27,7 +27,6 @@
 namespace parley::conformance {
 namespace {
 
-using plugin::UiExtension;
 using plugin::UiExtensionPlugin;
 using namespace std::chrono_literals;
 
@@ -161,7 +160,7 @@ std::vector<std::string> garbage_payloads() {
       R"({"codec":"op\u0000us"})",
       R"({"codec":"\u001b[31mred"})",
       std::string("{\"codec\":\"\xff\xfe\"}"),
-      std::string("{\"codec\":\"opus\"}\0trailing", 26),
+      std::string("{\"codec\":\"opus\"}\0trailing", 25),
       R"({"codec":"opus"} {"codec":"speex"})",
   };
   payloads.push_back(std::string(100'000, '[') + std::string(100'000, ']'));  // deep and oversized

@@ -11,7 +11,7 @@
 namespace parley::call_stats {
 
 // A snapshot is a handful of numbers: anything bigger is a client bug or an attack.
-inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
+inline constexpr std::size_t kMaxPayloadBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxTextBytes = 64;
 
 // One snapshot; a figure the client did not measure (absent or null) is empty.

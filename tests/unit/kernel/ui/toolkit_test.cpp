@@ -6,7 +6,7 @@
 namespace parley::plugin {
 namespace {
 
-TEST(ParseToolkit, ReadsNameMajorAndMinor) {
+TEST(uiParseToolkit, ReadsNameMajorAndMinor) {
   const auto parsed = parse_toolkit("wx/3.2");
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->name, "wx");
@@ -21,7 +21,7 @@ TEST(ParseToolkit, ReadsNameMajorAndMinor) {
   EXPECT_TRUE(parse_toolkit("wx/0.0"));
 }
 
-TEST(ParseToolkit, RefusesEverythingMalformed) {
+TEST(uiParseToolkit, RefusesEverythingMalformed) {
   for (const std::string_view text : {"",
                                       "wx",
                                       "wx/",
@@ -52,7 +52,7 @@ TEST(ParseToolkit, RefusesEverythingMalformed) {
   EXPECT_FALSE(parse_toolkit(std::string_view(with_nul, sizeof with_nul)));
 }
 
-TEST(ToolkitCompatible, NeedsTheSameNameMajorAndMinor) {
+TEST(uiToolkitCompatible, NeedsTheSameNameMajorAndMinor) {
   EXPECT_TRUE(toolkit_compatible("wx/3.2", "wx/3.2"));
   EXPECT_FALSE(toolkit_compatible("wx/3.0", "wx/3.2"));  // wx breaks its ABI between minors
   EXPECT_FALSE(toolkit_compatible("wx/3.3", "wx/3.2"));  // newer minor: no better
@@ -62,7 +62,7 @@ TEST(ToolkitCompatible, NeedsTheSameNameMajorAndMinor) {
   EXPECT_FALSE(toolkit_compatible("wxx/3.2", "wx/3.2"));
 }
 
-TEST(ToolkitCompatible, AnythingMalformedIsIncompatible) {
+TEST(uiToolkitCompatible, AnythingMalformedIsIncompatible) {
   EXPECT_FALSE(toolkit_compatible("", "wx/3.2"));
   EXPECT_FALSE(toolkit_compatible("wx/3.2.1", "wx/3.2"));
   EXPECT_FALSE(toolkit_compatible("wx/3.2", ""));
@@ -71,7 +71,7 @@ TEST(ToolkitCompatible, AnythingMalformedIsIncompatible) {
   EXPECT_FALSE(toolkit_compatible("garbage", "garbage"));  // equal strings are not enough
 }
 
-TEST(ToolkitRefusal, SaysWhatEachSideWasBuiltFor) {
+TEST(uiToolkitRefusal, SaysWhatEachSideWasBuiltFor) {
   EXPECT_EQ(toolkit_refusal("wx/3.0", "wx/3.2"), "built for wx/3.0, this client is wx/3.2");
   EXPECT_EQ(toolkit_refusal("qt/6.5", "wx/3.2"), "built for qt/6.5, this client is wx/3.2");
   EXPECT_EQ(toolkit_refusal("", "wx/3.2"), "states no UI toolkit; this client is wx/3.2");
@@ -82,7 +82,7 @@ TEST(ToolkitRefusal, SaysWhatEachSideWasBuiltFor) {
   EXPECT_EQ(toolkit_refusal("wx/3.2", "wx/3.2"), std::nullopt);
 }
 
-TEST(ToolkitRefusal, KeepsPluginTextToOnePrintableLine) {
+TEST(uiToolkitRefusal, KeepsPluginTextToOnePrintableLine) {
   const auto reason = toolkit_refusal("wx\n3.2\x1b[31m" + std::string(200, 'x'), "wx/3.2");
   ASSERT_TRUE(reason);
   EXPECT_EQ(reason->find('\n'), std::string::npos);
@@ -103,7 +103,7 @@ PluginRecord ui_record(std::string id, std::string toolkit, bool loaded = true) 
   return record;
 }
 
-TEST(UiExtensionsForHost, ListsEveryUiInterfaceWithAReasonForEachRefusal) {
+TEST(uiExtensionsForHost, ListsEveryUiInterfaceWithAReasonForEachRefusal) {
   std::vector<PluginRecord> records;
   records.push_back(ui_record("org.example.ui.current", "wx/3.2"));
   records.push_back(ui_record("org.example.ui.old", "wx/3.0"));
@@ -132,7 +132,7 @@ TEST(UiExtensionsForHost, ListsEveryUiInterfaceWithAReasonForEachRefusal) {
   EXPECT_EQ(candidates[3].reason, "states no UI toolkit; this client is wx/3.2");
 }
 
-TEST(UiExtensionsForHost, AMalformedHostToolkitRefusesAll) {
+TEST(uiExtensionsForHost, AMalformedHostToolkitRefusesAll) {
   std::vector<PluginRecord> records{ui_record("org.example.ui.current", "wx/3.2")};
   const auto candidates = ui_extensions_for_host(records, "wx");
   ASSERT_EQ(candidates.size(), 1u);

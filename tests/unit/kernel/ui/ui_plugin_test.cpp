@@ -30,7 +30,7 @@ struct CommandLog {
   }
 };
 
-class UiPluginTest : public testing::Test {
+class uiPluginTest : public testing::Test {
  protected:
   void SetUp() override { registry.discover({PARLEY_UI_FIXTURE_DIR}); }
 
@@ -47,7 +47,7 @@ class UiPluginTest : public testing::Test {
   FakeWindow window;
 };
 
-TEST_F(UiPluginTest, FixturesLoadWithTheToolkitTheyState) {
+TEST_F(uiPluginTest, FixturesLoadWithTheToolkitTheyState) {
   ASSERT_EQ(registry.records().size(), 3u);
   for (const auto& record : registry.records()) EXPECT_TRUE(record.loaded) << record.reason;
   EXPECT_EQ(offer_from("org.parley.test.ui-fake-1-0").plugin->ui_toolkit, "fake/1.0");
@@ -55,10 +55,11 @@ TEST_F(UiPluginTest, FixturesLoadWithTheToolkitTheyState) {
   EXPECT_EQ(offer_from("org.parley.test.ui-none").plugin->ui_toolkit, "");
 }
 
-TEST_F(UiPluginTest, ListsWhichExtensionsThisClientMayLoad) {
+TEST_F(uiPluginTest, ListsWhichExtensionsThisClientMayLoad) {
   const auto candidates = ui_extensions_for_host(registry, kHostToolkit);
   ASSERT_EQ(candidates.size(), 3u);
   std::vector<std::string> lines;
+  lines.reserve(candidates.size());
   for (const auto& candidate : candidates) {
     lines.push_back(candidate.offer.plugin->id + ": " +
                     (candidate.loadable ? std::string("ok") : candidate.reason));
@@ -70,7 +71,7 @@ TEST_F(UiPluginTest, ListsWhichExtensionsThisClientMayLoad) {
                        "org.parley.test.ui-none: states no UI toolkit; this client is fake/1.0"}));
 }
 
-TEST_F(UiPluginTest, RefusesToWrapAnExtensionOfAnotherToolkit) {
+TEST_F(uiPluginTest, RefusesToWrapAnExtensionOfAnotherToolkit) {
   try {
     UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-0-9"), kHostToolkit);
     FAIL() << "a fake/0.9 extension was accepted by a fake/1.0 client";
@@ -83,14 +84,14 @@ TEST_F(UiPluginTest, RefusesToWrapAnExtensionOfAnotherToolkit) {
                std::runtime_error);
 }
 
-TEST_F(UiPluginTest, DescribesItself) {
+TEST_F(uiPluginTest, DescribesItself) {
   const UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-1-0"), kHostToolkit);
   EXPECT_EQ(plugin.name(), "fake-ui");
   EXPECT_EQ(plugin.menu_label(), "&Fake panel");
   EXPECT_EQ(plugin.toolkit(), "fake/1.0");
 }
 
-TEST_F(UiPluginTest, CreateSendAndDestroyReachThePlugin) {
+TEST_F(uiPluginTest, CreateSendAndDestroyReachThePlugin) {
   const UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-1-0"), kHostToolkit);
   {
     auto extension = plugin.create(&window, log.host());
@@ -106,7 +107,7 @@ TEST_F(UiPluginTest, CreateSendAndDestroyReachThePlugin) {
                                       "event call.state {}", "destroyed"}));
 }
 
-TEST_F(UiPluginTest, TheHostTableMayGoOutOfScopeAfterCreate) {
+TEST_F(uiPluginTest, TheHostTableMayGoOutOfScopeAfterCreate) {
   const UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-1-0"), kHostToolkit);
   auto extension = [&] {
     parley_ui_host short_lived = log.host();
@@ -116,8 +117,8 @@ TEST_F(UiPluginTest, TheHostTableMayGoOutOfScopeAfterCreate) {
   EXPECT_EQ(log.commands.back(), "event late 1");
 }
 
-// Not a UiPluginTest: its registry would keep the library mapped on its own.
-TEST(UiExtensionLifetime, KeepsItsLibraryAfterTheRegistryIsGone) {
+// Not a uiPluginTest: its registry would keep the library mapped on its own.
+TEST(uiExtensionLifetime, KeepsItsLibraryAfterTheRegistryIsGone) {
   CommandLog log;
   FakeWindow window;
   auto registry = std::make_unique<PluginRegistry>();
@@ -131,7 +132,7 @@ TEST(UiExtensionLifetime, KeepsItsLibraryAfterTheRegistryIsGone) {
   EXPECT_EQ(log.commands.back(), "event still alive");
 }
 
-TEST_F(UiPluginTest, NullHostWindowIsAnInvalidArgument) {
+TEST_F(uiPluginTest, NullHostWindowIsAnInvalidArgument) {
   const UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-1-0"), kHostToolkit);
   try {
     (void)plugin.create(nullptr, log.host());
@@ -151,7 +152,7 @@ TEST_F(UiPluginTest, NullHostWindowIsAnInvalidArgument) {
   EXPECT_TRUE(log.commands.empty());
 }
 
-TEST_F(UiPluginTest, AThrowingExtensionBecomesAStatusNotACrash) {
+TEST_F(uiPluginTest, AThrowingExtensionBecomesAStatusNotACrash) {
   const UiExtensionPlugin plugin(offer_from("org.parley.test.ui-fake-1-0"), kHostToolkit);
   window.refuse_children = true;
   try {
