@@ -50,7 +50,7 @@ CipherContext::CipherContext(CipherPlugin plugin, void* handle, parley_cipher_di
     : plugin_(std::move(plugin)), handle_(handle), direction_(direction) {}
 
 CipherContext::CipherContext(CipherContext&& other) noexcept
-    : plugin_(other.plugin_),
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
       handle_(std::exchange(other.handle_, nullptr)),
       direction_(other.direction_) {}
 

@@ -26,6 +26,9 @@ class CipherContext;
 
 class CipherPlugin {
  public:
+  // The E-flag||SRTCP-index word every suite appends to RTCP (RFC 3711 section 3.4).
+  static constexpr std::size_t kSrtcpIndexBytes = 4;
+
   // Throws std::runtime_error when the table lacks info or an entry point.
   explicit CipherPlugin(const Offer& offer);
   [[nodiscard]] const parley_cipher_info& info() const { return *api_->info; }
@@ -34,7 +37,7 @@ class CipherPlugin {
   // Bytes protect adds: what a buffer must have beyond the packet.
   [[nodiscard]] std::size_t rtp_overhead() const { return info().auth_tag_bytes; }
   [[nodiscard]] std::size_t rtcp_overhead() const {
-    return std::size_t{info().auth_tag_bytes} + PARLEY_SRTCP_INDEX_BYTES;
+    return std::size_t{info().auth_tag_bytes} + kSrtcpIndexBytes;
   }
   // One direction of one key. Throws PluginCallError (e.g. a key of the wrong size).
   [[nodiscard]] CipherContext make_context(std::span<const std::uint8_t> master_key,

@@ -9,7 +9,7 @@
 namespace parley::srtp {
 namespace {
 
-constexpr std::size_t kSrtcpWordBytes = PARLEY_SRTCP_INDEX_BYTES;
+constexpr std::size_t kSrtcpWordBytes = sdk::kSrtcpIndexBytes;
 constexpr std::uint32_t kSrtcpEncryptedFlag = 0x80000000;
 constexpr std::uint64_t kHalfSequenceSpace = 0x8000;  // 2^15, RFC 3711 Appendix A
 

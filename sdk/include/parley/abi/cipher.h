@@ -17,10 +17,9 @@ enum {
   PARLEY_CIPHER_FLAG_INSECURE = 1u << 0
 };
 
-/* protect_rtcp appends the tag and then the 32-bit E-flag||SRTCP-index word
+/* protect_rtcp appends the tag and then the 4-octet E-flag||SRTCP-index word
  * (RFC 3711 section 3.4, RFC 7714 section 9): every suite, the null one too,
- * adds auth_tag_bytes + PARLEY_SRTCP_INDEX_BYTES to an RTCP packet. */
-#define PARLEY_SRTCP_INDEX_BYTES 4u
+ * adds auth_tag_bytes + 4 octets to an RTCP packet. */
 
 typedef struct parley_cipher_info {
   uint32_t struct_size;

@@ -24,7 +24,7 @@
 //     an INBOUND one (a context owns one key in one direction; using it both ways
 //     would let our own packets replay into us);
 //   - protect_rtp has room for size + auth_tag_bytes, protect_rtcp for
-//     size + auth_tag_bytes + PARLEY_SRTCP_INDEX_BYTES, seal for size + auth_tag_bytes,
+//     size + auth_tag_bytes + kSrtcpIndexBytes, seal for size + auth_tag_bytes,
 //     open for size - auth_tag_bytes (else PARLEY_ERR_BUFFER_TOO_SMALL, packet untouched);
 //   - the stats counters are kept here from the results, identically for every suite.
 //
@@ -49,6 +49,10 @@
 #include "parley/sdk/plugin.hpp"
 
 namespace parley::sdk {
+
+// The E-flag||SRTCP-index word protect_rtcp appends after the tag (RFC 3711
+// section 3.4): a wire-format constant, the same for every suite.
+inline constexpr std::size_t kSrtcpIndexBytes = 4;
 
 struct CipherInfo {
   std::string_view suite_name;  // RFC name where one exists: "AEAD_AES_256_GCM"
@@ -183,7 +187,7 @@ struct CipherAdapter {
                                     std::size_t capacity, std::size_t* out_size) {
     return protect(
         context, packet, size, capacity, out_size,
-        std::size_t{info().auth_tag_bytes} + PARLEY_SRTCP_INDEX_BYTES,
+        std::size_t{info().auth_tag_bytes} + kSrtcpIndexBytes,
         [size](auto& c, std::span<std::uint8_t> buffer) { return c.protect_rtcp(buffer, size); });
   }
   static parley_status unprotect_rtcp(void* context, std::uint8_t* packet, std::size_t size,
