@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git python3
   clang clang-format clang-tidy libclang-rt-14-dev
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev

@@ -36,8 +36,8 @@ struct MediaLoopbackReport {
   double wire_bitrate_bps = 0;
   double encode_speed_x_realtime = 0;  // audio seconds per CPU second in the encoder
   double decode_speed_x_realtime = 0;
-  double snr_db = 0;       // decoded vs source, after aligning the codec's delay
-  double correlation = 0;  // normalised cross-correlation at that alignment
+  double snr_db = 0;                // decoded vs source, after aligning the codec's delay
+  double correlation = 0;           // normalised cross-correlation at that alignment
   std::uint32_t delay_samples = 0;  // the alignment found, at the input rate
   std::filesystem::path output_wav;
 };

@@ -36,11 +36,11 @@ grep -q '"status": "loaded"' "$work/info.json" || fail "not loaded: $(cat "$work
 # 3. It passes the installed conformance suite, and the kernel uses it.
 "$prefix/bin/parley-conformance-codec" --plugin "$XDG_DATA_HOME/parley/plugins/parley-example-l16.so" \
   > "$work/conformance.log" 2>&1 || { cat "$work/conformance.log"; fail "conformance suite failed"; }
-if "$parley" help 2>/dev/null | grep -q loopback; then
-  "$parley" --prefer codec=l16 loopback --seconds 1 --json > "$work/loopback.json" \
-    || fail "loopback through the example codec failed"
-  grep -q '"codec": "l16"' "$work/loopback.json" || fail "loopback did not use l16: $(cat "$work/loopback.json")"
-fi
+"$parley" demo --codec l16 --seconds 2 --output-dir "$work/decoded" --json > "$work/demo.json" \
+  || fail "demo through the example codec failed: $(cat "$work/demo.json")"
+grep -q '"codec": "l16"' "$work/demo.json" || fail "demo did not use l16: $(cat "$work/demo.json")"
+grep -q '"packets_rejected": 0' "$work/demo.json" || fail "packets rejected: $(cat "$work/demo.json")"
+[ -s "$work/decoded/decoded-l16.wav" ] || fail "no decoded WAV from the example codec"
 
 # 4. The same plugin built against an SDK of another ABI is refused, with the reason.
 cp -r "$prefix" "$work/other-sdk"
