@@ -39,16 +39,20 @@ std::string fold_case(std::string_view text) {
 
 std::vector<std::string> index_prefixes(std::string_view key) {
   std::vector<std::string> prefixes;
-  const auto longest = std::min(count_chars(key), kMaxPrefixChars);
-  for (std::size_t chars = kMinPrefixChars; chars <= longest; ++chars) {
-    prefixes.push_back(fold_case(first_chars(key, chars)));
+  const auto length = count_chars(key);
+  for (const auto chars : kIndexedPrefixChars) {
+    if (chars <= length) prefixes.push_back(fold_case(first_chars(key, chars)));
   }
   return prefixes;
 }
 
 std::optional<std::string> index_prefix_for_search(std::string_view prefix) {
-  if (count_chars(prefix) < kMinPrefixChars) return std::nullopt;
-  return fold_case(first_chars(prefix, kMaxPrefixChars));
+  const auto length = count_chars(prefix);
+  std::optional<std::string> topic;
+  for (const auto chars : kIndexedPrefixChars) {
+    if (chars <= length) topic = fold_case(first_chars(prefix, chars));
+  }
+  return topic;
 }
 
 bool matches_prefix(std::string_view key, std::string_view prefix) {

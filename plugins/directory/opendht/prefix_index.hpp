@@ -1,20 +1,25 @@
 // The prefix index that gives a Kademlia DHT (exact keys only) a user search
 // by the start of a user id.
 //
-// Publishing key K also stores its record under the index topic of each of
-// K's first n characters, n = kMinPrefixChars..min(length(K), kMaxPrefixChars),
-// ASCII-case-folded. A prefix search reads the one topic for the query's first
-// min(length, kMaxPrefixChars) characters and keeps the keys that really start
-// with the query.
+// Publishing key K also stores its record under the index topic of K's first
+// n characters, for each n in kIndexedPrefixChars that K is long enough for
+// (ASCII-case-folded). A search for prefix P reads the one topic of the longest
+// indexed length n <= length(P) and keeps the keys that really start with P:
+// "ali" and "alic" read the 3-character topic, "alicia" and longer the
+// 6-character one.
 //
-// Cost: a publish writes up to 1 + (kMaxPrefixChars - kMinPrefixChars + 1) = 7
-// DHT values instead of 1; an index topic holds every user sharing its prefix,
-// so a 3-character topic is the largest (about users / 36^3 for uniform ids,
-// far more for common name starts). Prefixes shorter than kMinPrefixChars are
-// refused: a 1- or 2-character topic would hold a large share of all users on
-// the few nodes closest to its hash.
+// Cost, measured in tests/bench/directory_bench.cpp: a publish writes up to
+// 3 DHT values instead of 1 (each stored on the 8 nodes closest to its topic),
+// and the publishing node keeps an OpenDHT search per topic for about an hour.
+// An index topic holds every user sharing its prefix, so a 3-character topic
+// is the largest (about users / 36^3 for uniform ids, far more for common name
+// starts) and a search reads it whole. Two levels rather than one per length
+// (3..8) keep the write cost at a third while a 6-character topic is already
+// small. Prefixes shorter than 3 characters are refused: a 1- or 2-character
+// topic would hold a large share of all users on the few nodes closest to it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -23,8 +28,8 @@
 
 namespace parley::opendht_directory {
 
-inline constexpr std::size_t kMinPrefixChars = 3;
-inline constexpr std::size_t kMaxPrefixChars = 8;
+inline constexpr std::array<std::size_t, 2> kIndexedPrefixChars{3, 6};
+inline constexpr std::size_t kMinPrefixChars = kIndexedPrefixChars.front();
 
 // Characters are UTF-8 code points; a byte that is not valid UTF-8 counts as one.
 std::size_t count_chars(std::string_view text);

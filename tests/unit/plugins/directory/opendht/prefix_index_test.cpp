@@ -7,17 +7,17 @@ namespace {
 
 using Prefixes = std::vector<std::string>;
 
-TEST(opendht_prefix_index, IndexesFromThreeToEightCharacters) {
-  EXPECT_EQ(index_prefixes("alice"), (Prefixes{"ali", "alic", "alice"}));
-  EXPECT_EQ(index_prefixes("bartholomew"),
-            (Prefixes{"bar", "bart", "barth", "bartho", "barthol", "bartholo"}));
+TEST(opendht_prefix_index, IndexesAtThreeAndSixCharacters) {
+  EXPECT_EQ(index_prefixes("alice"), (Prefixes{"ali"}));
+  EXPECT_EQ(index_prefixes("alicia"), (Prefixes{"ali", "alicia"}));
+  EXPECT_EQ(index_prefixes("bartholomew"), (Prefixes{"bar", "bartho"}));
   EXPECT_EQ(index_prefixes("bob"), (Prefixes{"bob"}));
   EXPECT_TRUE(index_prefixes("al").empty());
   EXPECT_TRUE(index_prefixes("").empty());
 }
 
 TEST(opendht_prefix_index, FoldsAsciiCaseOnly) {
-  EXPECT_EQ(index_prefixes("ALIce"), (Prefixes{"ali", "alic", "alice"}));
+  EXPECT_EQ(index_prefixes("ALIceS"), (Prefixes{"ali", "alices"}));
   EXPECT_EQ(fold_case("Ünïcode-ABC"), "Ünïcode-abc");
 }
 
@@ -25,7 +25,7 @@ TEST(opendht_prefix_index, CountsUtf8CodePointsNotBytes) {
   // "żółw" is 4 characters in 7 bytes: cut on character boundaries only.
   EXPECT_EQ(count_chars("żółw"), 4u);
   EXPECT_EQ(first_chars("żółw", 2), "żó");
-  EXPECT_EQ(index_prefixes("żółw"), (Prefixes{"żół", "żółw"}));
+  EXPECT_EQ(index_prefixes("żółwik"), (Prefixes{"żół", "żółwik"}));
   EXPECT_EQ(first_chars("abc", 10), "abc");
   EXPECT_EQ(first_chars("abc", 0), "");
 }
@@ -38,9 +38,12 @@ TEST(opendht_prefix_index, InvalidUtf8BytesCountAsCharacters) {
   EXPECT_EQ(index_prefixes(latin1).size(), 1u);
 }
 
-TEST(opendht_prefix_index, SearchReadsAtMostTheEightCharacterTopic) {
+TEST(opendht_prefix_index, SearchReadsTheLongestIndexedTopicItCovers) {
   EXPECT_EQ(index_prefix_for_search("Ali"), "ali");
-  EXPECT_EQ(index_prefix_for_search("bartholomew"), "bartholo");
+  EXPECT_EQ(index_prefix_for_search("alic"), "ali");
+  EXPECT_EQ(index_prefix_for_search("alice"), "ali");
+  EXPECT_EQ(index_prefix_for_search("alicia"), "alicia");
+  EXPECT_EQ(index_prefix_for_search("bartholomew"), "bartho");
   EXPECT_FALSE(index_prefix_for_search("al"));
   EXPECT_FALSE(index_prefix_for_search(""));
   EXPECT_FALSE(index_prefix_for_search("żó"));
