@@ -88,7 +88,7 @@ AudioStream AudioPlugin::open(const AudioStreamRequest& request) const {
 AudioStream::AudioStream(AudioPlugin plugin, void* handle)
     : plugin_(std::move(plugin)), handle_(handle) {}
 AudioStream::AudioStream(AudioStream&& other) noexcept
-    : plugin_(other.plugin_),
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
       handle_(std::exchange(other.handle_, nullptr)),
       format_(other.format_) {}
 AudioStream::~AudioStream() {

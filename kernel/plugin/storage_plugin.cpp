@@ -70,7 +70,8 @@ Store StoragePlugin::open(const std::string& location) const {
 
 Store::Store(StoragePlugin plugin, void* handle) : plugin_(std::move(plugin)), handle_(handle) {}
 Store::Store(Store&& other) noexcept
-    : plugin_(other.plugin_), handle_(std::exchange(other.handle_, nullptr)) {}
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
+      handle_(std::exchange(other.handle_, nullptr)) {}
 Store::~Store() {
   if (handle_ != nullptr) plugin_.api_->close(handle_);
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <system_error>
 
 namespace parley::wav {
 namespace {
@@ -138,7 +139,7 @@ Format parse_fmt(const std::uint8_t* fmt, std::uint32_t size) {
 }
 
 std::string errno_text() {
-  return std::strerror(errno);
+  return std::error_code(errno, std::generic_category()).message();
 }
 
 // Writes all of bytes at offset, retrying short writes and EINTR.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 #include "sqlite_schema.hpp"
@@ -28,7 +29,8 @@ std::string create_private_file_if_missing(std::string_view location) {
   if (fd >= 0) {
     ::close(fd);
   } else if (errno != EEXIST) {
-    throw Error(PARLEY_ERR_IO, "cannot create " + path + ": " + std::strerror(errno));
+    throw Error(PARLEY_ERR_IO, "cannot create " + path + ": " +
+                                   std::error_code(errno, std::generic_category()).message());
   }
   return path;
 }
