@@ -8,7 +8,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libssl-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libprotobuf-dev protobuf-compiler
   libopus-dev libspeex-dev libspeexdsp-dev libgsm1-dev libcodec2-dev
   libsrtp2-dev libargon2-dev libopendht-dev
   libwxgtk3.2-dev xvfb
