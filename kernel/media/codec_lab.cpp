@@ -291,9 +291,12 @@ CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const CodecLabAud
                                              std::size_t{input.sample_rate_hz} * 4);
   const auto lag = std::clamp<std::int64_t>(result.codec_delay_samples, 0,
                                             static_cast<std::int64_t>(clean_at_input.size()));
+  QualityOptions in_band;
+  // 90% of the narrower Nyquist: the resamplers' transition bands are not the codec's doing.
+  in_band.max_frequency_hz = 0.45 * std::min(result.codec_rate_hz, input.sample_rate_hz);
   result.lsd_vs_original_db = log_spectral_distance_db(
       original_mono, std::span(clean_at_input).subspan(static_cast<std::size_t>(lag)),
-      input.sample_rate_hz);
+      input.sample_rate_hz, in_band);
 
   const bool concealment =
       (info.capabilities & PARLEY_CODEC_CAP_PLC) != 0 || result.receive.kernel_concealment;

@@ -73,9 +73,9 @@ struct CodecLabResult {
   double loss_heard_pct = 0;            // E-model Ppl
   double burst_ratio = 1;               // E-model BurstR
 
-  double snrseg_db = 0;                  // against the clean decode (codec rate)
-  double lsd_db = 0;                     // against the clean decode
-  double lsd_vs_original_db = 0;         // clean decode against the input, aligned
+  double snrseg_db = 0;           // against the clean decode (codec rate)
+  double lsd_db = 0;              // against the clean decode
+  double lsd_vs_original_db = 0;  // clean decode against the input, aligned, in the codec's band
   std::int64_t codec_delay_samples = 0;  // that alignment, at the input rate
   CodecImpairment impairment;
   double one_way_delay_ms = 0;  // network minimum + jitter buffer mean + frame + lookahead

@@ -174,12 +174,19 @@ void JitterBuffer::insert(const RtpView& packet, MediaTime arrival) {
 }
 
 double JitterBuffer::target_delay_ms() const {
-  constexpr std::size_t kMinSamples = 10;
+  // The RFC 3550 jitter settles within ~16 packets but one outlier moves it a
+  // lot; a percentile shrugs off outliers but needs a window full enough to
+  // have a tail. So: the initial delay for the first packets, then the larger
+  // of the two while the window is young, then the percentile alone.
+  constexpr std::size_t kFirstEstimate = 10;
+  constexpr std::size_t kPercentileAlone = 100;
   const double frame_ms = config_.frame_duration_ms;
   double target = config_.initial_delay_ms;
-  if (estimator_.samples() >= kMinSamples) {
-    const double percentile = estimator_.relative_delay_percentile_ms(config_.delay_percentile);
-    target = std::max(percentile, 2 * estimator_.jitter_ms()) + frame_ms / 2;
+  if (estimator_.samples() >= kFirstEstimate) {
+    double spread = estimator_.relative_delay_percentile_ms(config_.delay_percentile);
+    if (estimator_.samples() < kPercentileAlone)
+      spread = std::max(spread, 3 * estimator_.jitter_ms());
+    target = spread + frame_ms / 2;
   }
   return std::clamp(target, config_.min_delay_ms, config_.max_delay_ms);
 }
@@ -231,14 +238,15 @@ PlayoutDecision JitterBuffer::pop_frame_due(MediaTime now) {
 
   if (delay >= target + frame_ms) {
     Slot* due = find(next_index_);
-    // Skipping a missing frame costs nothing; skipping a present one is only
-    // worth it when the next is here, else it would be concealed anyway.
+    // Skipping a missing frame (lost, late or DTX) costs nothing, so it goes
+    // first. Dropping real audio waits for a second frame of excess, and for
+    // the next frame to be here (else it would be concealed anyway).
     if (due == nullptr) {
       ++pending_skipped_;
       ++stats_.frames_dropped;
       ++next_index_;
       ++decision.frames_skipped;
-    } else if (find(next_index_ + 1) != nullptr) {
+    } else if (delay >= target + 2 * frame_ms && find(next_index_ + 1) != nullptr) {
       account_gap_before(due->sequence);
       due->index = -1;
       ++stats_.frames_dropped;

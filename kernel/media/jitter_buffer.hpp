@@ -4,14 +4,18 @@
 // Delay is measured in time, not in packets: the playout delay of frame i is
 // now - (i * frame + fastest transit), how long after its earliest possible
 // arrival the frame is played. The target delay is a percentile of the
-// packets' relative delays (see DelayEstimator), at least twice the RFC 3550
-// jitter, plus half a frame. The buffer keeps the delay within
-// [target - frame/2, target + frame):
-//  - below it, a missing frame is waited for (a concealed frame is inserted
-//    and the frame stays due), and a present one too when far below;
-//  - above it, one frame is skipped (a missing one, or a present one whose
-//    successor is here), so sender/receiver clock skew and falling jitter never
-//    let the buffer grow or drain without bound.
+// packets' relative delays (see DelayEstimator), plus half a frame; while the
+// window is young, at least three times the RFC 3550 jitter. The buffer keeps the delay within
+// [target - frame/2, target + 2 frames):
+//  - below target, a missing frame is waited for (a concealed frame is
+//    inserted and the frame stays due), and below target - frame/2 a present
+//    one too;
+//  - a frame above target, a missing frame is skipped (free: it would be
+//    concealed); two frames above, a present one whose successor is here is
+//    dropped. So sender/receiver clock skew and falling jitter never let the
+//    buffer grow or drain without bound, and audio is dropped only when the
+//    excess cannot wait for a gap. (No time-stretching: inserts and drops are
+//    whole frames.)
 // Packets are placed by RTP timestamp, so reordering is absorbed; duplicates
 // are recognised by sequence number; packets arriving after their frame was
 // played are counted late and dropped. A missing frame whose successor is here
@@ -34,8 +38,11 @@ struct JitterBufferConfig {
   std::uint32_t rtp_clock_rate_hz = 48000;
   std::uint32_t frame_duration_ms = 20;  // the audio in one packet (ptime)
   double min_delay_ms = 0;
-  double max_delay_ms = 500;       // also bounds memory: packets further ahead are refused
-  double initial_delay_ms = 40;    // until enough packets were seen to estimate
+  double max_delay_ms = 500;  // also bounds memory: packets further ahead are refused
+  // Until enough packets were seen to estimate: start low and let late
+  // packets raise it (waiting costs an inserted frame; starting high costs
+  // latency, or a dropped frame once a lower estimate comes in).
+  double initial_delay_ms = 20;
   double delay_percentile = 0.95;  // of relative delays to wait for
   bool use_fec = false;
   std::size_t max_payload_bytes = 4000;  // larger payloads are refused

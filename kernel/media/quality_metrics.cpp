@@ -137,13 +137,20 @@ double log_spectral_distance_db(std::span<const std::int16_t> reference,
     if (!active[f]) continue;
     const auto& p = reference_spectrum.of(reference.subspan(f * hop, window));
     const auto& q = degraded_spectrum.of(degraded.subspan(f * hop, window));
+    std::size_t bins = p.size();
+    if (options.max_frequency_hz > 0) {
+      const double bin_hz = sample_rate_hz / (2.0 * static_cast<double>(p.size() - 1));
+      bins = std::min(bins, static_cast<std::size_t>(options.max_frequency_hz / bin_hz) + 1);
+    }
+    const double peak = *std::max_element(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(bins));
+    const double floor =
+        std::max(kPowerFloor, peak * std::pow(10.0, -options.spectral_range_db / 10));
     double squares = 0;
-    for (std::size_t k = 0; k < p.size(); ++k) {
-      const double difference_db =
-          10 * std::log10(std::max(p[k], kPowerFloor) / std::max(q[k], kPowerFloor));
+    for (std::size_t k = 0; k < bins; ++k) {
+      const double difference_db = 10 * std::log10(std::max(p[k], floor) / std::max(q[k], floor));
       squares += difference_db * difference_db;
     }
-    sum += std::sqrt(squares / static_cast<double>(p.size()));
+    sum += std::sqrt(squares / static_cast<double>(bins));
     ++counted;
   }
   return counted == 0 ? 0 : sum / static_cast<double>(counted);

@@ -5,8 +5,9 @@
 // codec the codec's own distortion cancels and what remains is what loss,
 // concealment and the jitter buffer did. Concealment rebuilds plausible
 // sound, not the waveform, so the log-spectral distance (RMS over frequency of
-// the dB difference of 32 ms Hann-windowed power spectra) is reported beside
-// it: it sees whether the spectrum is right even where the phase is not.
+// the dB difference of 32 ms Hann-windowed power spectra, within 50 dB of each
+// frame's strongest bin) is reported beside it: it sees whether the spectrum
+// is right even where the phase is not.
 // Neither is a perceptual model (PESQ/POLQA are not free software).
 #pragma once
 
@@ -20,6 +21,12 @@ struct QualityOptions {
   // Frames quieter than this, relative to the loudest reference frame, are
   // pauses: they carry no speech to compare.
   double active_below_peak_db = 40;
+  // Log-spectral distance: bins above this are left out (0: up to Nyquist),
+  // so a narrowband codec is judged on the band it carries.
+  double max_frequency_hz = 0;
+  // ...and within a frame, bins more than this below the reference's
+  // strongest are raised to that floor: inaudible detail must not dominate.
+  double spectral_range_db = 50;
 };
 
 // Both signals mono, same rate, aligned; compared over the shorter length.

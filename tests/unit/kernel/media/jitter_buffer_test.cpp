@@ -121,7 +121,7 @@ TEST(JitterBuffer, CleanNetworkPlaysEveryFrameAtLowDelay) {
   EXPECT_EQ(played.stats.frames_concealed, 0u);
   EXPECT_EQ(played.stats.packets_lost, 0u);
   EXPECT_LE(played.stats.target_delay_ms, 15.0);  // half a frame of margin
-  EXPECT_LE(played.stats.current_delay_ms, played.stats.target_delay_ms + kFrameMs);
+  EXPECT_LE(played.stats.current_delay_ms, played.stats.target_delay_ms + 2 * kFrameMs);
   expect_monotonic(played);
 }
 
@@ -132,7 +132,9 @@ TEST(JitterBuffer, LostPacketsAreConcealedAndCounted) {
   };
   const auto played = run(script);
   EXPECT_EQ(played.stats.packets_lost, 3u);
-  EXPECT_EQ(played.stats.frames_concealed, 3u);
+  // Each lost frame is concealed, or skipped when the delay runs a frame above target.
+  EXPECT_EQ(played.stats.frames_concealed + played.stats.frames_dropped, 3u);
+  EXPECT_GE(played.stats.frames_concealed, 2u);
   EXPECT_EQ(played.stats.frames_fec_recovered, 0u);
   EXPECT_EQ(played.stats.frames_dtx, 0u);
   expect_monotonic(played);
@@ -203,7 +205,7 @@ TEST(JitterBuffer, ALatePacketIsDroppedAndItsFrameConcealed) {
   script.arrivals_ms = [](std::int64_t n) { return std::vector<double>{n == 250 ? 400.0 : 5.0}; };
   const auto played = run(script);
   EXPECT_EQ(played.stats.packets_late, 1u);
-  EXPECT_EQ(played.stats.frames_concealed, 1u);
+  EXPECT_EQ(played.stats.frames_concealed + played.stats.frames_dropped, 1u);
   EXPECT_EQ(played.stats.packets_lost, 0u);  // it did arrive
   // One outlier in a window of 500 does not move the 95th percentile.
   EXPECT_LE(played.stats.target_delay_ms, 15.0);
@@ -213,7 +215,8 @@ TEST(JitterBuffer, DtxGapsAreSilenceNotLoss) {
   Script script;
   script.sent = [](std::int64_t n) { return n < 100 || n >= 150; };  // 1 s of DTX
   const auto played = run(script);
-  EXPECT_EQ(played.stats.frames_dtx, 50u);
+  // A silent frame may be skipped to trim the delay: that is free.
+  EXPECT_EQ(played.stats.frames_dtx + played.stats.frames_dropped, 50u);
   EXPECT_EQ(played.stats.frames_concealed, 0u);
   EXPECT_EQ(played.stats.packets_lost, 0u);
 }
