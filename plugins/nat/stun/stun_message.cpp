@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace parley::stun {
@@ -116,9 +117,23 @@ std::vector<std::uint8_t> error_response(const Message& request, std::uint16_t c
                                          std::span<const std::uint16_t> unknown = {}) {
   MessageBuilder builder(request.method, MessageClass::error_response, request.transaction_id,
                          request.cookie);
-  builder.add_error_code(code, reason);
-  if (!unknown.empty()) builder.add_unknown_attributes(unknown);
-  return builder.finish(!request.is_rfc3489());
+  if (!request.is_rfc3489()) {
+    builder.add_error_code(code, reason);
+    if (!unknown.empty()) builder.add_unknown_attributes(unknown);
+    return builder.finish(true);
+  }
+  // RFC 3489 (section 11.2.9, 11.2.10) has no padding: the reason phrase is
+  // spaces-filled to a multiple of 4 and an odd list of unknown attributes
+  // repeats one, so classic parsers stay aligned.
+  std::string aligned_reason(reason);
+  aligned_reason.resize(padded(aligned_reason.size()), ' ');
+  builder.add_error_code(code, aligned_reason);
+  if (!unknown.empty()) {
+    std::vector<std::uint16_t> list(unknown.begin(), unknown.end());
+    if (list.size() % 2 != 0) list.push_back(list.back());
+    builder.add_unknown_attributes(list);
+  }
+  return builder.finish(false);
 }
 
 }  // namespace

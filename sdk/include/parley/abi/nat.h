@@ -1,4 +1,4 @@
-/* nat/1.0: a NAT traversal strategy. It gathers candidate addresses at which a
+/* nat/1.1: a NAT traversal strategy. It gathers candidate addresses at which a
  * peer may reach this node (host, server-reflexive, relayed), doing its network
  * exchanges through the kernel's socket so that candidates match the media
  * socket's own mapping. */
@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define PARLEY_NAT_MAJOR 1
-#define PARLEY_NAT_MINOR 0
+#define PARLEY_NAT_MINOR 1
 
 typedef enum parley_candidate_type {
   PARLEY_CANDIDATE_HOST = 1,
@@ -47,8 +47,8 @@ typedef struct parley_nat_environment {
   parley_nat_exchange_fn exchange; /* NULL when the strategy needs no network */
   void* host_context;
   parley_str credentials; /* relay authorisation token, if any */
-  /* Total time gather may take, all servers together; 0 = the strategy's own
-   * default. Grown at the end: read it only when struct_size covers it. */
+  /* nat/1.1: total time gather may take, all servers together; 0 = the
+   * strategy's own default. Read it only when struct_size covers it. */
   uint32_t timeout_ms;
 } parley_nat_environment;
 
