@@ -72,8 +72,8 @@ std::string wav_advice(parley_status status, const fs::path& path) {
     case PARLEY_ERR_NOT_FOUND: return "no such file: " + path.string();
     case PARLEY_ERR_INVALID_ARGUMENT:
       return path.string() +
-             " is not a well-formed WAV file: it is truncated, or its header's sizes do not "
-             "match its contents (the reason is logged above)." +
+             " is not a well-formed WAV file: not RIFF/WAVE at all, truncated, or with header "
+             "sizes that do not match its contents (the reason is logged above)." +
              convert;
     case PARLEY_ERR_UNSUPPORTED:
       return path.string() +
@@ -122,9 +122,9 @@ media::CodecLabAudio read_wav(const plugin::AudioPlugin& wav, const fs::path& pa
     if (audio.samples.empty()) throw std::runtime_error(path.string() + " holds no audio");
     return audio;
   } catch (const plugin::PluginCallError& error) {
-    // The plugin's own reason travels only through the host log (at debug
-    // level): open once more with debug logging so the user sees it.
-    if (error.status() != PARLEY_ERR_NOT_FOUND && !log::enabled(log::Level::debug)) {
+    // The plugin's own reason travels only through the host log (at warn
+    // level): when the user silenced that, open once more with it on.
+    if (error.status() != PARLEY_ERR_NOT_FOUND && !log::enabled(log::Level::warn)) {
       const auto level = log::level();
       log::set_level(log::Level::debug);
       try {
@@ -220,6 +220,10 @@ class Progress {
     std::fprintf(stderr, "\r\033[Kcodec-lab [%zu/%zu] %s: %d%%", run_ + 1, runs_, label_.c_str(),
                  percent);
     std::fflush(stderr);
+  }
+  // The run failed and says so itself: just clear the progress line.
+  void abandon() {
+    if (!quiet_ && terminal_) std::fprintf(stderr, "\r\033[K");
   }
   void finish() {
     if (quiet_) return;
@@ -357,7 +361,7 @@ void print_table(const std::vector<Run>& runs, bool sweep, std::ostream& out) {
 
 void print_notes(const std::vector<Run>& runs, const Options& options, const CipherOverhead& cipher,
                  std::ostream& out) {
-  out << "\nNetwork: " << options.scenario.network.describe();
+  out << "\nNetwork: " << options.scenario.network.describe(options.sweep_loss_pct.empty());
   if (options.scenario.receiver_clock_ppm != 0) {
     out << ", receiver clock " << options.scenario.receiver_clock_ppm << " ppm";
   }
@@ -556,7 +560,7 @@ int run_lab(const Options& options, const config::Settings& settings) {
         run.result = media::run_codec_lab(codec, input, options.settings, scenario,
                                           [&](double fraction) { progress.update(fraction); });
       } catch (const std::exception& error) {
-        progress.finish();
+        progress.abandon();
         // One codec that cannot take these settings must not hide the others.
         std::cerr << "parley codec-lab: " << codec.name() << ": " << error.what() << " - skipped\n";
         continue;
@@ -587,7 +591,7 @@ int run_lab(const Options& options, const config::Settings& settings) {
           {run.loss_pct, run.result.e_model.mos, run.result.snrseg_db, run.result.lsd_db});
     }
     const std::string title = "Parley codec lab: " + options.input.filename().string() + ", " +
-                              options.scenario.network.describe();
+                              options.scenario.network.describe(false);
     plot_error = media::plot_sweep(series, plot_path, title);
   }
 
@@ -597,7 +601,7 @@ int run_lab(const Options& options, const config::Settings& settings) {
                     {"sample_rate_hz", input.sample_rate_hz},
                     {"channels", input.channels},
                     {"seconds", input.seconds()}};
-    out["network"] = options.scenario.network.describe();
+    out["network"] = options.scenario.network.describe(!sweep);
     out["receiver_clock_ppm"] = options.scenario.receiver_clock_ppm;
     out["cipher"] = {{"tag_bytes", cipher.tag_bytes}, {"source", cipher.source}};
     out["runs"] = json::array();

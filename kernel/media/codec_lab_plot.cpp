@@ -25,8 +25,9 @@ std::string plot_command(const std::vector<SweepSeries>& series, const std::file
   for (std::size_t i = 0; i < series.size(); ++i) {
     if (i != 0) command += ", \\\n     ";
     command += quoted(data.string()) + " index " + std::to_string(i) +
-               " using 1:" + std::to_string(column) + " with linespoints pt 7 ps 0.8 lw 2 title " +
-               quoted(series[i].codec);
+               " using 1:" + std::to_string(column) + " with linespoints pt " +
+               std::to_string(4 + 2 * (i % 5)) + " ps 1.1 lw 2 dt " + std::to_string(1 + i % 4) +
+               " title " + quoted(series[i].codec);
   }
   return command + "\n";
 }

@@ -47,12 +47,16 @@ void NetworkConfig::validate() const {
   require(duplicate_pct >= 0 && duplicate_pct <= 100, "duplicate must be in [0, 100] %");
 }
 
-std::string NetworkConfig::describe() const {
+std::string NetworkConfig::describe(bool with_loss) const {
   char text[256];
   const auto chain = loss_chain();
   if (gilbert) {
     std::snprintf(text, sizeof text, "Gilbert-Elliott p=%.4g r=%.4g (loss %.2f%%, bursts %.2f)",
                   chain->p, chain->r, 100 * chain->p / (chain->p + chain->r), 1 / chain->r);
+  } else if (!with_loss && mean_burst_packets > 0) {
+    std::snprintf(text, sizeof text, "loss swept in bursts of %.3g", mean_burst_packets);
+  } else if (!with_loss) {
+    std::snprintf(text, sizeof text, "loss swept, independent");
   } else if (chain) {
     std::snprintf(text, sizeof text, "loss %.4g%% in bursts of %.3g", loss_pct, mean_burst_packets);
   } else {

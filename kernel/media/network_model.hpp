@@ -41,8 +41,9 @@ struct NetworkConfig {
   [[nodiscard]] std::optional<GilbertElliott> loss_chain() const;
   // Throws std::invalid_argument naming the bad field.
   void validate() const;
-  // "loss 5% (bursts of 3), delay 40 ms, jitter 10 ms, ..." for reports.
-  [[nodiscard]] std::string describe() const;
+  // "loss 5% in bursts of 3, delay 40 ms, jitter 10 ms, ..." for reports;
+  // without the loss when a sweep varies it.
+  [[nodiscard]] std::string describe(bool with_loss = true) const;
 };
 
 struct NetworkStats {
