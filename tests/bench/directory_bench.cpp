@@ -6,10 +6,12 @@
 //
 //   directory_bench [--quick | --full | --nodes N --records M1,M2,...] [--json]
 //
-// --quick (what ctest runs): N = 10, 50 with M up to 1000, about 20 s.
-// --full (by hand): N = 10, 50, 200 with M = 100, 1000, 10000, about 2-3 min
-// on 2 cores. Records grow cumulatively within one network (100, then 900
-// more, then 9000 more), so each N starts its network once.
+// --quick (what ctest runs): N = 10, 50 with M = 100, 1000; about 10 s.
+// --full (by hand): N = 10, 50, 200 with M = 100, 1000, 10000, except 50 nodes
+// stop at 1000 (their 10000 adds a minute; `--nodes 50 --records
+// 100,1000,10000` runs it); about 2.5 min on 2 cores. Records grow
+// cumulatively within one network (100, then 900 more, then 9000 more), so
+// each N starts its network once; each N runs in a child process of its own.
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
@@ -20,9 +22,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,7 +48,7 @@ constexpr std::size_t kRecordBytes = 300;  // a signed presence record: id, addr
 constexpr auto kTtl = std::chrono::seconds(3600);
 constexpr auto kLookupTimeout = 5000ms;
 constexpr auto kConnectDeadline = 60s;
-constexpr int kLookups = 200;
+constexpr int kLookups = 500;
 constexpr int kPrefixLookups = 50;
 constexpr int kPublishThreads = 16;  // publishes wait on the network, not the CPU
 
@@ -119,14 +123,15 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Nodes join one at a time through a random node already in, as a network grows.
+// Nodes join one at a time through up to three random nodes already in, as a
+// network grows.
 std::vector<DirectoryNode> start_network(const DirectoryPlugin& directory, std::size_t count,
                                          std::mt19937& random) {
   std::vector<DirectoryNode> nodes;
   std::vector<std::string> addresses;
   while (nodes.size() < count) {
     std::vector<std::string> bootstrap;
-    if (!addresses.empty()) bootstrap.push_back(addresses[random() % addresses.size()]);
+    std::sample(addresses.begin(), addresses.end(), std::back_inserter(bootstrap), 3, random);
     for (int attempt = 0;; ++attempt) {
       const auto address = "127.0.0.1:" + std::to_string(free_udp_port());
       try {
@@ -139,9 +144,19 @@ std::vector<DirectoryNode> start_network(const DirectoryPlugin& directory, std::
     }
   }
   const auto deadline = Clock::now() + kConnectDeadline;
+  // Three good peers each: with only one, a young network's routing sends some
+  // first lookups to the wrong nodes. A peer turns good when it answers a
+  // request, so every node first looks something up, as a new super node would.
+  for (auto& node : nodes) {
+    try {
+      (void)node.lookup("warm-up", 1000ms);
+    } catch (const PluginCallError&) {
+    }
+  }
   while (Clock::now() < deadline &&
-         !std::all_of(nodes.begin(), nodes.end(),
-                      [](const DirectoryNode& node) { return node.peer_count() >= 1; })) {
+         !std::all_of(nodes.begin(), nodes.end(), [&](const DirectoryNode& node) {
+           return node.peer_count() >= std::min<std::size_t>(count - 1, 3);
+         })) {
     std::this_thread::sleep_for(50ms);  // a poll interval, bounded by the deadline
   }
   return nodes;
@@ -229,51 +244,125 @@ std::vector<Row> run(const DirectoryPlugin& directory, const Scenario& scenario)
   return rows;
 }
 
+nlohmann::json to_json(const Row& row) {
+  return {{"nodes", row.nodes},
+          {"records", row.records},
+          {"connect_s", row.connect_s},
+          {"publish_per_s", row.publish_per_s},
+          {"lookup_p50_ms", row.lookup_p50_ms},
+          {"lookup_p99_ms", row.lookup_p99_ms},
+          {"found_pct", row.found_pct},
+          {"prefix_p50_ms", row.prefix_p50_ms},
+          {"seed_search_ms", kSeedSearchMs},
+          {"rss_per_node_kib", row.rss_per_node_kib},
+          {"rss_per_record_bytes", row.rss_per_record_bytes}};
+}
+
+Row from_json(const nlohmann::json& json) {
+  Row row;
+  row.nodes = json.at("nodes");
+  row.records = json.at("records");
+  row.connect_s = json.at("connect_s");
+  row.publish_per_s = json.at("publish_per_s");
+  row.lookup_p50_ms = json.at("lookup_p50_ms");
+  row.lookup_p99_ms = json.at("lookup_p99_ms");
+  row.found_pct = json.at("found_pct");
+  row.prefix_p50_ms = json.at("prefix_p50_ms");
+  row.rss_per_node_kib = json.at("rss_per_node_kib");
+  row.rss_per_record_bytes = json.at("rss_per_record_bytes");
+  return row;
+}
+
+std::string join(const std::vector<std::size_t>& values) {
+  std::string joined;
+  for (const auto value : values) joined += (joined.empty() ? "" : ",") + std::to_string(value);
+  return joined;
+}
+
+// Each scenario runs in a child process of its own, so that one network's
+// memory (which the allocator keeps after it stops) is not counted in the next.
+std::vector<Row> run_in_child(const Scenario& scenario) {
+  const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const auto command = "'" + self + "' --nodes " + std::to_string(scenario.nodes) + " --records " +
+                       join(scenario.records) + " --rows-json";
+  FILE* child = popen(command.c_str(), "r");
+  if (child == nullptr) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[4096];
+  while (const auto size = std::fread(buffer, 1, sizeof buffer, child)) output.append(buffer, size);
+  if (pclose(child) != 0) throw std::runtime_error("scenario failed: " + command);
+  std::vector<Row> rows;
+  for (const auto& row : nlohmann::json::parse(output)) rows.push_back(from_json(row));
+  return rows;
+}
+
+std::vector<std::size_t> parse_list(const std::string& list) {
+  std::vector<std::size_t> values;
+  for (std::size_t at = 0; at < list.size();) {
+    const auto comma = std::min(list.find(',', at), list.size());
+    values.push_back(std::stoul(list.substr(at, comma - at)));
+    at = comma + 1;
+  }
+  return values;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool full = false;
   bool as_json = false;
+  bool rows_json = false;  // a child: one scenario in this process, rows as JSON only
   Scenario custom{0, {}};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--full") == 0) full = true;
     if (std::strcmp(argv[i], "--quick") == 0) full = false;
     if (std::strcmp(argv[i], "--json") == 0) as_json = true;
+    if (std::strcmp(argv[i], "--rows-json") == 0) rows_json = true;
     if (std::strcmp(argv[i], "--nodes") == 0 && i + 1 < argc) custom.nodes = std::stoul(argv[++i]);
-    if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
-      std::string list = argv[++i];
-      for (std::size_t at = 0; at < list.size();) {
-        const auto comma = std::min(list.find(',', at), list.size());
-        custom.records.push_back(std::stoul(list.substr(at, comma - at)));
-        at = comma + 1;
-      }
-    }
+    if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc)
+      custom.records = parse_list(argv[++i]);
   }
-  const auto record = parley::plugin::load_plugin(std::filesystem::path(PARLEY_BUILT_PLUGIN_DIR) /
-                                                  "parley-directory-opendht.so");
-  if (!record.loaded || record.interfaces.empty()) {
-    std::fprintf(stderr, "bench: cannot load the OpenDHT directory plugin: %s\n",
-                 record.reason.c_str());
-    return 1;
-  }
-  const DirectoryPlugin directory({&record, &record.interfaces[0]});
-  const std::vector<Scenario> scenarios =
-      custom.nodes > 0 && !custom.records.empty() ? std::vector<Scenario>{custom}
-      : full                                      ? std::vector<Scenario>{{10, {100, 1000, 10000}},
-                                                                          {50, {100, 1000, 10000}},
-                                                                          {200, {100, 1000, 10000}}}
-             : std::vector<Scenario>{{10, {100, 1000}}, {50, {100, 1000}}};
 
+  if (rows_json) {
+    const auto record = parley::plugin::load_plugin(std::filesystem::path(PARLEY_BUILT_PLUGIN_DIR) /
+                                                    "parley-directory-opendht.so");
+    if (!record.loaded || record.interfaces.empty()) {
+      std::fprintf(stderr, "bench: cannot load the OpenDHT directory plugin: %s\n",
+                   record.reason.c_str());
+      return 1;
+    }
+    const DirectoryPlugin directory({&record, &record.interfaces[0]});
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : run(directory, custom)) rows.push_back(to_json(row));
+    std::printf("%s\n", rows.dump().c_str());
+    return 0;
+  }
+
+  const bool one_scenario = custom.nodes > 0 && !custom.records.empty();
+  const std::vector<Scenario> scenarios =
+      one_scenario ? std::vector<Scenario>{custom}
+      : full       ? std::vector<Scenario>{{10, {100, 1000, 10000}},
+                                           {50, {100, 1000}},
+                                           {200, {100, 1000, 10000}}}
+                   : std::vector<Scenario>{{10, {100, 1000}}, {50, {100, 1000}}};
   const auto start = Clock::now();
   std::vector<Row> rows;
-  for (const auto& scenario : scenarios) {
-    for (const auto& row : run(directory, scenario)) rows.push_back(row);
+  try {
+    for (const auto& scenario : scenarios) {
+      for (const auto& row : run_in_child(scenario)) rows.push_back(row);
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "bench: %s\n", error.what());
+    return 1;
   }
 
   std::printf(
       "Directory user search, OpenDHT plugin, %s run, all nodes in one process on "
       "127.0.0.1 (%u cores), %zu-byte records; seed: Skype search took 3-4 s\n",
-      full ? "full" : "quick", std::thread::hardware_concurrency(), kRecordBytes);
+      one_scenario ? "custom"
+      : full       ? "full"
+                   : "quick",
+      std::thread::hardware_concurrency(), kRecordBytes);
   std::printf("%6s %8s %9s %10s %10s %10s %7s %11s %9s %12s %14s\n", "NODES", "RECORDS",
               "CONNECT s", "PUBLISH/s", "LOOKUP p50", "p99 ms", "FOUND%", "PREFIX p50", "p99/SEED",
               "RSS/NODE KiB", "RSS/RECORD B");
@@ -283,21 +372,12 @@ int main(int argc, char** argv) {
                 row.nodes, row.records, row.connect_s, row.publish_per_s, row.lookup_p50_ms,
                 row.lookup_p99_ms, row.found_pct, row.prefix_p50_ms,
                 row.lookup_p99_ms / kSeedSearchMs, row.rss_per_node_kib, row.rss_per_record_bytes);
-    results.push_back({{"nodes", row.nodes},
-                       {"records", row.records},
-                       {"connect_s", row.connect_s},
-                       {"publish_per_s", row.publish_per_s},
-                       {"lookup_p50_ms", row.lookup_p50_ms},
-                       {"lookup_p99_ms", row.lookup_p99_ms},
-                       {"found_pct", row.found_pct},
-                       {"prefix_p50_ms", row.prefix_p50_ms},
-                       {"seed_search_ms", kSeedSearchMs},
-                       {"rss_per_node_kib", row.rss_per_node_kib},
-                       {"rss_per_record_bytes", row.rss_per_record_bytes}});
+    results.push_back(to_json(row));
   }
   std::printf(
-      "RSS/RECORD counts every copy the network keeps (replicas and prefix-index "
-      "entries on all nodes), divided by the records published. Total %.0f s.\n",
+      "CONNECT: until every node has 3 good peers. RSS/RECORD: every copy the network "
+      "keeps (8 replicas of the record and of its prefix-index entries) and the "
+      "publishing node's OpenDHT searches, per record published. Total %.0f s.\n",
       ms_since(start) / 1000);
   if (as_json) std::printf("%s\n", results.dump(2).c_str());
   return 0;
