@@ -108,7 +108,9 @@ std::vector<wxListCtrl*> list_controls_in(const std::vector<wxWindow*>& roots) {
   for (auto* root : roots) collect_descendants(root, windows);
   std::vector<wxListCtrl*> lists;
   for (auto* window : windows) {
-    if (auto* list = wxDynamicCast(window, wxListCtrl)) lists.push_back(list);
+    // Not wxDynamicCast: wx 3.2's macro static_casts before it checks, which
+    // UBSan rightly reports for every window that is not a list.
+    if (auto* list = dynamic_cast<wxListCtrl*>(window)) lists.push_back(list);
   }
   return lists;
 }
