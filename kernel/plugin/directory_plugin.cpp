@@ -1,5 +1,7 @@
 #include "plugin/directory_plugin.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -47,6 +49,14 @@ std::string join(const std::vector<std::string>& parts) {
     joined += part;
   }
   return joined;
+}
+
+// Durations cross the ABI as uint32; out-of-range values saturate, so the
+// plugin refuses them (ttl 0, ttl too long) rather than seeing them wrap.
+template <typename Duration>
+std::uint32_t saturated(Duration duration) {
+  return static_cast<std::uint32_t>(
+      std::clamp<typename Duration::rep>(duration.count(), 0, UINT32_MAX));
 }
 
 void check(parley_status status, const std::string& name, const char* call) {
@@ -159,7 +169,7 @@ void DirectoryNode::publish(std::string_view key, std::span<const std::uint8_t> 
                             std::chrono::seconds ttl) {
   const auto& plugin = engine_->plugin;
   check(plugin.api_->publish(engine_->handle, to_c(key), record.data(), record.size(),
-                             static_cast<std::uint32_t>(ttl.count())),
+                             saturated(ttl)),
         plugin.name_, "publish");
 }
 
@@ -167,9 +177,8 @@ std::vector<DirectoryRecord> DirectoryNode::lookup(std::string_view key,
                                                    std::chrono::milliseconds timeout) const {
   const auto& plugin = engine_->plugin;
   Collector<DirectoryRecord> collector;
-  const auto status =
-      plugin.api_->lookup(engine_->handle, to_c(key), static_cast<std::uint32_t>(timeout.count()),
-                          &collect_record, &collector);
+  const auto status = plugin.api_->lookup(engine_->handle, to_c(key), saturated(timeout),
+                                          &collect_record, &collector);
   return finish_lookup(status, collector, plugin.name_, "lookup");
 }
 
@@ -178,8 +187,7 @@ std::vector<KeyedRecord> DirectoryNode::lookup_prefix(std::string_view prefix,
   const auto& plugin = engine_->plugin;
   if (!plugin.supports_prefix()) check(PARLEY_ERR_UNSUPPORTED, plugin.name_, "lookup_prefix");
   Collector<KeyedRecord> collector;
-  const auto status = plugin.api_->lookup_prefix(engine_->handle, to_c(prefix),
-                                                 static_cast<std::uint32_t>(timeout.count()),
+  const auto status = plugin.api_->lookup_prefix(engine_->handle, to_c(prefix), saturated(timeout),
                                                  &collect_keyed_record, &collector);
   return finish_lookup(status, collector, plugin.name_, "lookup_prefix");
 }

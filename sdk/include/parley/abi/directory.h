@@ -70,7 +70,8 @@ typedef struct parley_directory_api {
                                  parley_record_visitor visit, void* user);
   /* visit is called from the plugin's own thread whenever key's records change:
    * with the current record (first the one already there, if any), or with
-   * NULL/0 when it expired. */
+   * NULL/0 when it expired. It may call unlisten, but not stop, publish, lookup
+   * or peer_count on the same node (they may wait for the thread it runs on). */
   parley_status (*listen)(void* node, parley_str key, parley_record_visitor visit, void* user,
                           uint64_t* out_token);
   /* After it returns, token's visit is never called again (a running call has finished). */
