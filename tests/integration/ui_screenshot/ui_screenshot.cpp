@@ -172,6 +172,11 @@ int run(const std::string& plugin_path, const std::string& output_path) {
   }
   check(pump_until([&] { return frame->IsShownOnScreen() && table_paints > 0; }),
         "the frame appears and the table paints");
+  // The state before any call, kept beside the main shot for review.
+  const std::string waiting_path =
+      output_path.substr(0, output_path.rfind(".png")) + "-waiting.png";
+  check(capture_client_area(frame).SaveFile(wxString::FromUTF8(waiting_path), wxBITMAP_TYPE_PNG),
+        "saved " + waiting_path);
 
   extension.send_event("call.stats",
                        R"({"codec":"opus","bitrate_bps":32000,"loss_pct":1.5,"jitter_ms":12.4,)"
