@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "media/codec_params.hpp"
 #include "media/frame_decoder.hpp"
 #include "media/jitter_buffer.hpp"
 #include "media/resampler.hpp"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "media/audio_processing.hpp"
+#include "media/codec_params.hpp"
 #include "media/packetizer.hpp"
 #include "media/resampler.hpp"
 #include "media/sample_fifo.hpp"
@@ -75,9 +76,5 @@ class SendPath {
   std::vector<std::uint8_t> packet_;
   SendPathStats stats_;
 };
-
-// The codec parameters for a rate, channel count and frame, with options kept alive by the caller.
-parley_codec_params codec_params(std::uint32_t sample_rate_hz, std::uint32_t channels,
-                                 std::uint32_t frame_duration_ms);
 
 }  // namespace parley::media
