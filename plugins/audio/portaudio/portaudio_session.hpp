@@ -2,6 +2,7 @@
 // first one initialises the library and the last one terminates it.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ class PortAudioSession {
   PortAudioSession& operator=(const PortAudioSession&) = delete;
   ~PortAudioSession();
 };
+
+// Pins every shared object that appeared since `before` (see the .cpp: the
+// sound libraries PortAudio loads cannot be unloaded safely).
+std::set<std::string> loaded_objects();
+void pin_objects_loaded_since(const std::set<std::string>& before);
 
 // "<host API>/<device name>", e.g. "ALSA/pulse": stable across runs, unlike
 // PortAudio's device index, which shifts when any device comes or goes.

@@ -64,8 +64,10 @@ PortAudioStream::PortAudioStream(const sdk::StreamParams& params) : capture_(par
   }
   PaStream* stream = nullptr;
   // No callback: the blocking API, so read/write pace the caller in real time.
+  const auto before = loaded_objects();  // opening may load an ALSA pcm module
   PaError error = Pa_OpenStream(&stream, input, output, format_.sample_rate_hz,
                                 params.frame_samples, paNoFlag, nullptr, nullptr);
+  pin_objects_loaded_since(before);
   if (error != paNoError) fail(PARLEY_ERR_IO, "cannot open " + device_id_of(index), error);
   error = Pa_StartStream(stream);
   if (error != paNoError) {

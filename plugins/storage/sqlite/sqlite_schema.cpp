@@ -84,8 +84,14 @@ void require_parley_or_empty(Database& db) {
   std::int64_t objects = 0;
   try {
     // The first read of the file: a non-SQLite file fails here with NOTADB.
-    application_id = single_integer(db, "PRAGMA application_id");
-    objects = single_integer(db, "SELECT count(*) FROM sqlite_schema");
+    // One statement, one snapshot: another process initialising the file at
+    // this moment is seen either before or after, never half-way.
+    Statement identity(db,
+                       "SELECT (SELECT application_id FROM pragma_application_id()),"
+                       " (SELECT count(*) FROM sqlite_schema)");
+    if (!identity.step()) throw Error(PARLEY_ERR_INTERNAL, "no identity row");
+    application_id = identity.column_int(0);
+    objects = identity.column_int(1);
   } catch (const Error& error) {
     if (error.status() == PARLEY_ERR_UNSUPPORTED) {
       throw Error(PARLEY_ERR_UNSUPPORTED, "not a Parley database: not an SQLite file at all");

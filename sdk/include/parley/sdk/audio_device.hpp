@@ -98,7 +98,8 @@ class Options {
     const auto* first = value->data();
     const auto* last = first + value->size();
     const auto [ptr, error] = std::from_chars(first, last, parsed);
-    if (error != std::errc{} || ptr != last || parsed < min || parsed > max) {
+    // Written so that NaN, which compares false with everything, is refused too.
+    if (error != std::errc{} || ptr != last || !(parsed >= min && parsed <= max)) {
       throw Error(PARLEY_ERR_INVALID_ARGUMENT, "option " + std::string(key) + "=" + *value +
                                                    " is not a number in [" + std::to_string(min) +
                                                    ", " + std::to_string(max) + "]");
