@@ -8,9 +8,6 @@
 #include "log/log.hpp"
 
 namespace parley::net {
-namespace {
-
-// The unit one party controls: an IPv4 address, or an IPv6 /64.
 std::string address_bucket(const tcp::endpoint& endpoint) {
   auto address = endpoint.address();
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
@@ -21,8 +18,6 @@ std::string address_bucket(const tcp::endpoint& endpoint) {
   std::fill(bytes.begin() + 8, bytes.end(), 0);
   return asio::ip::address_v6(bytes).to_string() + "/64";
 }
-
-}  // namespace
 
 struct TlsServer::State : std::enable_shared_from_this<TlsServer::State> {
   State(asio::io_context& io_context, const identity::SigningKey& key, TlsServerOptions opts,
@@ -63,7 +58,8 @@ struct TlsServer::State : std::enable_shared_from_this<TlsServer::State> {
     ++count;
     ++stats.open;
     ++stats.accepted;
-    return std::shared_ptr<void>(nullptr, [self = shared_from_this(), bucket](void*) {
+    // Non-null (it points at the state) so that "admitted" tests true.
+    return std::shared_ptr<void>(this, [self = shared_from_this(), bucket](void*) {
       const std::lock_guard release_lock(self->mutex);
       --self->stats.open;
       if (--self->open_by_address[bucket] == 0) self->open_by_address.erase(bucket);

@@ -15,6 +15,10 @@
 
 namespace parley::net {
 
+// The unit one party controls, for per-source limits: an IPv4 address, or an
+// IPv6 /64 ("2001:db8::/64").
+std::string address_bucket(const tcp::endpoint& endpoint);
+
 struct TlsServerOptions {
   ConnectionLimits limits;
   std::size_t max_connections = 1024;
