@@ -29,7 +29,10 @@ endif()
 get_property(ui_plugins GLOBAL PROPERTY PARLEY_PLUGINS_ui)
 foreach(plugin ${ui_plugins})
   # NO_AT_BRIDGE: no accessibility bus on a bare X server, and GTK would warn about it.
+  # RESOURCE_LOCK: two `xvfb-run -a` starting at once can pick the same display
+  # number and one fails; ctest -j2 runs tests sharing the lock one at a time.
   set_tests_properties(conformance.ui.${plugin} PROPERTIES
     LABELS "conformance;ui"
+    RESOURCE_LOCK xvfb
     ENVIRONMENT "NO_AT_BRIDGE=1;GDK_BACKEND=x11")
 endforeach()
