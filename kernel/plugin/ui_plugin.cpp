@@ -36,9 +36,15 @@ std::string quoted(std::string_view text) {
   return out + "'";
 }
 
+// A menu entry is one line: a label that is missing, oversized or carries
+// control characters is not used.
 std::string read_label(parley_str text) {
   if (text.data == nullptr || text.size == 0 || text.size > kMaxMenuLabelBytes) return {};
-  return {text.data, text.size};
+  const std::string_view label(text.data, text.size);
+  for (char c : label) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return {};
+  }
+  return std::string(label);
 }
 
 }  // namespace
