@@ -9,21 +9,10 @@
 #include <string>
 
 #include "parley/abi/codec.h"
+#include "plugin/plugin_call_error.hpp"
 #include "plugin/plugin_registry.hpp"
 
 namespace parley::plugin {
-
-class PluginCallError : public std::runtime_error {
- public:
-  PluginCallError(parley_status status, const std::string& what)
-      : std::runtime_error(what), status_(status) {}
-  [[nodiscard]] parley_status status() const { return status_; }
-
- private:
-  parley_status status_;
-};
-
-std::string describe_status(parley_status status);
 
 class CodecEncoder;
 class CodecDecoder;
