@@ -27,7 +27,8 @@ TEST(opendht_record_envelope, KeepsBinaryRecordsAndLargeTimes) {
   std::vector<std::uint8_t> record(kMaxRecordBytes);
   for (std::size_t i = 0; i < record.size(); ++i) record[i] = static_cast<std::uint8_t>(i * 7);
   const std::uint64_t late = 0xfedcba9876543210ull;
-  const auto envelope = decode_envelope(encode_envelope({late - 1, late, "k", record}));
+  const auto blob = encode_envelope({late - 1, late, "k", record});
+  const auto envelope = decode_envelope(blob);  // views into blob
   ASSERT_TRUE(envelope);
   EXPECT_EQ(envelope->published_unix_ms, late - 1);
   EXPECT_EQ(envelope->expires_unix_ms, late);
