@@ -20,6 +20,7 @@
 #include "log/log.hpp"
 #include "media/codec_lab.hpp"
 #include "media/codec_lab_plot.hpp"
+#include "media/codec_lab_report.hpp"
 #include "parley/abi/cipher.h"
 #include "plugin/audio_plugin.hpp"
 #include "plugin/plugin_host.hpp"
@@ -255,78 +256,10 @@ struct Run {
 };
 
 json run_json(const Run& run) {
-  const auto& r = run.result;
-  const auto& jb = r.receive.jitter;
-  return {
-      {"codec", r.codec},
-      {"configured_loss_pct", run.loss_pct},
-      {"codec_rate_hz", r.codec_rate_hz},
-      {"channels", r.channels},
-      {"frame_ms", r.frame_ms},
-      {"audio_seconds", r.audio_seconds},
-      {"payload_bitrate_bps", r.payload_bitrate_bps},
-      {"wire_bitrate_bps", r.wire_bitrate_bps},
-      {"wire_bytes_per_second", r.wire_bitrate_bps / 8},
-      {"overhead_bytes_per_packet", r.overhead_bytes_per_packet},
-      {"packets_per_second", r.packets_per_second},
-      {"encode_speed_x_realtime", r.encode_speed_x},
-      {"decode_speed_x_realtime", r.decode_speed_x},
-      {"network",
-       {{"packets_sent", r.network.packets_sent},
-        {"packets_lost", r.network.packets_lost},
-        {"loss_pct", r.network.loss_pct()},
-        {"mean_burst_packets", r.network.mean_burst_packets()},
-        {"packets_reordered", r.network.packets_reordered},
-        {"packets_duplicated", r.network.packets_duplicated},
-        {"min_delay_ms", r.network.min_delay_ms},
-        {"mean_delay_ms", r.network.mean_delay_ms}}},
-      {"send",
-       {{"frames_encoded", r.send.frames_encoded},
-        {"frames_dtx", r.send.frames_dtx},
-        {"packets_sent", r.send.packets_sent},
-        {"resampling", r.send.resampling},
-        {"echo_cancellation", r.send.processing.echo_cancellation},
-        {"noise_suppression", r.send.processing.noise_suppression},
-        {"automatic_gain_control", r.send.processing.automatic_gain_control}}},
-      {"jitter_buffer",
-       {{"packets_received", jb.packets_received},
-        {"packets_lost", jb.packets_lost},
-        {"packets_duplicate", jb.packets_duplicate},
-        {"packets_reordered", jb.packets_reordered},
-        {"packets_late", jb.packets_late},
-        {"frames_played", jb.frames_played},
-        {"frames_concealed", jb.frames_concealed},
-        {"frames_fec_recovered", jb.frames_fec_recovered},
-        {"frames_dtx", jb.frames_dtx},
-        {"frames_inserted", jb.frames_inserted},
-        {"frames_dropped", jb.frames_dropped},
-        {"mean_delay_ms", jb.mean_delay_ms},
-        {"max_delay_ms", jb.max_delay_ms},
-        {"target_delay_ms", jb.target_delay_ms},
-        {"jitter_ms", jb.jitter_ms}}},
-      {"decoder",
-       {{"decode_errors", r.receive.decoder.decode_errors},
-        {"kernel_concealment", r.receive.kernel_concealment},
-        {"fec", r.receive.fec},
-        {"resampling", r.receive.resampling}}},
-      {"quality",
-       {{"snrseg_db_vs_clean_decode", r.snrseg_db},
-        {"lsd_db_vs_clean_decode", r.lsd_db},
-        {"lsd_db_clean_decode_vs_input", r.lsd_vs_original_db},
-        {"codec_delay_samples", r.codec_delay_samples}}},
-      {"e_model",
-       {{"r", r.e_model.r},
-        {"mos", r.e_model.mos},
-        {"one_way_delay_ms", r.one_way_delay_ms},
-        {"id", r.e_model.delay_impairment},
-        {"ie", r.impairment.ie},
-        {"bpl", r.impairment.bpl},
-        {"ie_eff", r.e_model.effective_equipment_impairment},
-        {"ppl_pct", r.loss_heard_pct},
-        {"burst_r", r.burst_ratio},
-        {"source", r.impairment.source}}},
-      {"wav", run.wav.string()},
-  };
+  auto out = media::result_json(run.result);
+  out["configured_loss_pct"] = run.loss_pct;
+  out["wav"] = run.wav.string();
+  return out;
 }
 
 void print_table(const std::vector<Run>& runs, bool sweep, std::ostream& out) {

@@ -230,7 +230,9 @@ PlayoutDecision JitterBuffer::pop_frame_due(MediaTime now) {
   const double frame_ms = config_.frame_duration_ms;
 
   if (!started_) {
-    if (!any_buffered() || playout_delay_ms(now_ms) < target) return decision;
+    // Start at the band's lower edge: with long frames, waiting for the
+    // target itself could cost most of a frame of extra delay.
+    if (!any_buffered() || playout_delay_ms(now_ms) < target - frame_ms / 2) return decision;
     started_ = true;
   }
   double delay = playout_delay_ms(now_ms);

@@ -15,7 +15,8 @@
 //    dropped. So sender/receiver clock skew and falling jitter never let the
 //    buffer grow or drain without bound, and audio is dropped only when the
 //    excess cannot wait for a gap. (No time-stretching: inserts and drops are
-//    whole frames.)
+//    whole frames.) Playout starts once the first frame's delay reaches the
+//    band's lower edge.
 // Packets are placed by RTP timestamp, so reordering is absorbed; duplicates
 // are recognised by sequence number; packets arriving after their frame was
 // played are counted late and dropped. A missing frame whose successor is here
