@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 #include <utility>
 
