@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "parley/abi/audio_device.h"
-#include "plugin/codec_plugin.hpp"  // PluginCallError, describe_status
+#include "plugin/plugin_call_error.hpp"
 #include "plugin/plugin_registry.hpp"
 
 namespace parley::plugin {
