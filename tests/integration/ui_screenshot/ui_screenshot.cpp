@@ -3,8 +3,8 @@
 // a PNG of the frame. Exits 0 only when every check passed and the PNG read back
 // from disk is not blank. Needs an X server: ctest runs it under xvfb-run.
 #include <wx/app.h>
+#include <wx/dcclient.h>
 #include <wx/dcmemory.h>
-#include <wx/dcscreen.h>
 #include <wx/evtloop.h>
 #include <wx/frame.h>
 #include <wx/image.h>
@@ -89,13 +89,12 @@ std::vector<std::pair<std::string, std::string>> table_rows(const wxListCtrl& ta
 
 // The frame's client area as the X server shows it.
 wxImage capture_client_area(wxWindow* window) {
-  const wxPoint origin = window->ClientToScreen(wxPoint(0, 0));
   const wxSize size = window->GetClientSize();
   wxBitmap bitmap(size, 24);
   {
-    wxScreenDC screen;
+    wxClientDC client(window);
     wxMemoryDC memory(bitmap);
-    memory.Blit(0, 0, size.x, size.y, &screen, origin.x, origin.y);
+    memory.Blit(0, 0, size.x, size.y, &client, 0, 0);
   }
   return bitmap.ConvertToImage();
 }
@@ -186,7 +185,8 @@ int run(const std::string& plugin_path, const std::string& output_path) {
   // The state before any call, kept beside the main shot for review.
   const std::string waiting_path =
       output_path.substr(0, output_path.rfind(".png")) + "-waiting.png";
-  check(capture_client_area(frame).SaveFile(wxString::FromUTF8(waiting_path), wxBITMAP_TYPE_PNG),
+  const wxImage waiting_shot = capture_client_area(frame);
+  check(waiting_shot.SaveFile(wxString::FromUTF8(waiting_path), wxBITMAP_TYPE_PNG),
         "saved " + waiting_path);
 
   extension.send_event("call.stats",
@@ -216,6 +216,13 @@ int run(const std::string& plugin_path, const std::string& output_path) {
   const wxImage shot = capture_client_area(frame);
   check(shot.IsOk() && shot.SaveFile(wxString::FromUTF8(output_path), wxBITMAP_TYPE_PNG),
         "saved " + output_path);
+  // A capture can be stale (wxScreenDC under GTK 3 kept returning its first
+  // picture): the figures must show up in the pixels, not only in the model.
+  const bool pixels_changed =
+      shot.IsOk() && waiting_shot.IsOk() && shot.GetSize() == waiting_shot.GetSize() &&
+      std::memcmp(shot.GetData(), waiting_shot.GetData(),
+                  static_cast<std::size_t>(shot.GetWidth()) * shot.GetHeight() * 3) != 0;
+  check(pixels_changed, "the screenshot differs from the waiting state");
 
   wxImage reloaded;
   const bool readable = reloaded.LoadFile(wxString::FromUTF8(output_path), wxBITMAP_TYPE_PNG);
