@@ -1,6 +1,7 @@
 // `parley login-server`: the one central service (ARCHITECTURE.md section 1):
 // accounts, password checks, identity certificates. Also its admin tool,
 // which works on the same database, with or without the server running.
+#include <google/protobuf/stubs/logging.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <charconv>
@@ -97,7 +98,15 @@ login::LoginServiceConfig service_config(const po::variables_map& values) {
   return config;
 }
 
+// Protobuf reports malformed input on stderr by itself; on a server that input
+// is a remote client's, so it goes to the debug log, sanitized, instead.
+void protobuf_to_debug_log(google::protobuf::LogLevel /*level*/, const char* /*file*/, int /*line*/,
+                           const std::string& message) {
+  log::debug("protobuf", log::sanitize(message, 200));
+}
+
 int run_server(const po::variables_map& values) {
+  google::protobuf::SetLogHandler(&protobuf_to_debug_log);
   const auto listen = parse_listen(values["listen"].as<std::string>());
   if (!listen) {
     std::cerr << "parley login-server: --listen must be ADDRESS:PORT with a numeric address, "
