@@ -21,8 +21,8 @@
 #include "media/codec_lab.hpp"
 #include "media/codec_lab_plot.hpp"
 #include "media/codec_lab_report.hpp"
-#include "parley/abi/cipher.h"
 #include "plugin/audio_plugin.hpp"
+#include "plugin/cipher_plugin.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace parley::cli {
@@ -185,17 +185,19 @@ struct CipherOverhead {
 
 CipherOverhead cipher_overhead(const plugin::PluginHost& host) {
   CipherOverhead overhead;
+  // The cipher a call would choose: the first in preference order (insecure
+  // suites are left out unless configuration allows them).
   for (const auto& choice : host.ranked(PARLEY_KIND_CIPHER)) {
-    const auto* api = static_cast<const parley_cipher_api*>(choice.offer.interface->api);
-    if (choice.offer.interface->api_size < offsetof(parley_cipher_api, info) + sizeof(api->info) ||
-        api->info == nullptr) {
-      continue;
+    try {
+      const plugin::CipherPlugin cipher(choice.offer);
+      overhead.tag_bytes = static_cast<std::uint32_t>(cipher.rtp_overhead());
+      const auto suite = cipher.info().suite_name;
+      overhead.source = "selected plugin " + cipher.name() + " (" +
+                        std::string(suite.data == nullptr ? "" : suite.data, suite.size) + ")";
+      break;
+    } catch (const std::runtime_error&) {
+      continue;  // a malformed table: the next choice
     }
-    const auto& info = *api->info;
-    overhead.tag_bytes = info.auth_tag_bytes;
-    overhead.source = choice.offer.interface->name + " (" +
-                      std::string(info.suite_name.data, info.suite_name.size) + ")";
-    break;
   }
   return overhead;
 }
