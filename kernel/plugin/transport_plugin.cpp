@@ -63,7 +63,8 @@ TransportEndpoint TransportPlugin::listen(const parley_address& local,
 TransportEndpoint::TransportEndpoint(TransportPlugin plugin, void* handle)
     : plugin_(std::move(plugin)), handle_(handle) {}
 TransportEndpoint::TransportEndpoint(TransportEndpoint&& other) noexcept
-    : plugin_(other.plugin_), handle_(std::exchange(other.handle_, nullptr)) {}
+    : plugin_(std::move(other.plugin_)),  // other keeps no handle, so needs no plugin
+      handle_(std::exchange(other.handle_, nullptr)) {}
 TransportEndpoint::~TransportEndpoint() {
   if (handle_ != nullptr) plugin_.api_->close(handle_);
 }
