@@ -27,8 +27,9 @@ constexpr std::array kKinds{
              sizeof(parley_storage_api)},
     KindSpec{PARLEY_KIND_DIRECTORY, "directory", PARLEY_DIRECTORY_MAJOR, PARLEY_DIRECTORY_MINOR,
              sizeof(parley_directory_api)},
+    // audio/1.0 ended before stream_stats.
     KindSpec{PARLEY_KIND_AUDIO_DEVICE, "audio", PARLEY_AUDIO_MAJOR, PARLEY_AUDIO_MINOR,
-             sizeof(parley_audio_device_api)},
+             offsetof(parley_audio_device_api, stream_stats)},
     KindSpec{PARLEY_KIND_UI_EXTENSION, "ui", PARLEY_UI_MAJOR, PARLEY_UI_MINOR,
              sizeof(parley_ui_extension_api)},
 };
