@@ -1,0 +1,248 @@
+// `parley node`: runs this machine as a super node or a client node of the
+// overlay (docs/overlay.md). Logic lives in kernel/overlay/; this file turns
+// options and the [node] config section into it and prints one line per event.
+#include <ifaddrs.h>
+#include <netdb.h>
+
+#include <boost/algorithm/string.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/command_registry.hpp"
+#include "cli/common_options.hpp"
+#include "config/paths.hpp"
+#include "identity/private_file.hpp"
+#include "net/tls_client.hpp"
+#include "overlay/client_node.hpp"
+#include "overlay/node_config.hpp"
+#include "overlay/promotion.hpp"
+#include "overlay/super_node.hpp"
+
+namespace parley::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr const char* kUsage =
+    "Usage: parley node --role super --listen ADDRESS:PORT [--stun ADDRESS:PORT]\n"
+    "                   [--peer HOST:PORT,...] [--data-dir DIR]\n"
+    "       parley node --role client [--bootstrap HOST:PORT,...] [--data-dir DIR]\n"
+    "A super node serves client nodes over TLS, answers STUN and peers with other super\n"
+    "nodes. A client node attaches to the best super node from its host cache (else the\n"
+    "bootstrap list) and fails over when it is lost. Limits and keep-alive times come\n"
+    "from the [node] section of parley.conf (docs/overlay.md).\n";
+
+// ADDRESS:PORT with a numeric address; port 0 asks for any free port.
+template <typename Endpoint>
+std::optional<Endpoint> parse_numeric(const std::string& text) {
+  const auto parsed = net::parse_host_port(text);
+  if (!parsed) return std::nullopt;
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(parsed->host, error);
+  if (error) return std::nullopt;
+  return Endpoint(address, parsed->port);
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& value : values) {
+    std::vector<std::string> parts;
+    boost::split(parts, value, boost::is_any_of(", "), boost::token_compress_on);
+    for (auto& part : parts) {
+      if (!part.empty()) out.push_back(part);
+    }
+  }
+  return out;
+}
+
+// bootstrap.list beside the config file: one host:port a line, # comments.
+std::vector<std::string> read_bootstrap_list(const std::filesystem::path& file) {
+  std::vector<std::string> out;
+  std::ifstream in(file);
+  std::string line;
+  while (out.size() < 1000 && std::getline(in, line)) {
+    boost::trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (net::parse_host_port(line)) out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<std::string> local_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (auto* item = list; item != nullptr; item = item->ifa_next) {
+    if (item->ifa_addr == nullptr) continue;
+    const auto family = item->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    std::array<char, NI_MAXHOST> host{};
+    const socklen_t size = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    if (::getnameinfo(item->ifa_addr, size, host.data(), host.size(), nullptr, 0, NI_NUMERICHOST) ==
+        0) {
+      out.emplace_back(host.data());
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+void say(const std::string& who, const std::string& line) {
+  std::cout << who << ": " << line << std::endl;
+}
+
+int run_super(const po::variables_map& values, const overlay::NodeConfig& config,
+              const std::filesystem::path& data_dir) {
+  if (values.count("listen") == 0) {
+    std::cerr << "parley node: a super node needs --listen ADDRESS:PORT\n\n" << kUsage;
+    return kExitUsage;
+  }
+  overlay::SuperNodeOptions options;
+  const auto listen = parse_numeric<net::tcp::endpoint>(values["listen"].as<std::string>());
+  if (!listen) {
+    std::cerr << "parley node: --listen must be ADDRESS:PORT with a numeric address\n";
+    return kExitUsage;
+  }
+  options.listen = *listen;
+  if (values.count("stun") != 0) {
+    options.stun = parse_numeric<asio::ip::udp::endpoint>(values["stun"].as<std::string>());
+    if (!options.stun) {
+      std::cerr << "parley node: --stun must be ADDRESS:PORT with a numeric address\n";
+      return kExitUsage;
+    }
+  }
+  if (values.count("peer") != 0) {
+    for (const auto& peer : split_list(values["peer"].as<std::vector<std::string>>())) {
+      const auto parsed = net::parse_host_port(peer);
+      if (!parsed) {
+        std::cerr << "parley node: --peer " << peer << " is not HOST:PORT\n";
+        return kExitUsage;
+      }
+      options.peers.push_back(*parsed);
+    }
+  }
+  options.config = config;
+  const auto loaded = identity::load_or_create_key_file(data_dir / "node_key.pem");
+  asio::io_context io;
+  overlay::SuperNode node(io, loaded.key, options,
+                          [](const std::string& line) { say("super-node", line); });
+  say("super-node", std::string(loaded.created ? "made a new node key " : "node key ") +
+                        loaded.key.public_key().to_text());
+  const auto local = node.local_endpoint();
+  say("super-node", "listening on " + local.address().to_string() + ":" +
+                        std::to_string(local.port()) +
+                        " max_clients=" + std::to_string(config.max_clients));
+  if (const auto stun = node.stun_endpoint()) {
+    say("super-node",
+        "stun on " + stun->address().to_string() + ":" + std::to_string(stun->port()));
+  }
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
+    if (error) return;
+    node.stop();
+    io.stop();
+  });
+  io.run();
+  const auto stats = node.stats();
+  say("super-node", "stopped; clients=" + std::to_string(stats.clients) +
+                        " known_super_nodes=" + std::to_string(stats.known_super_nodes) +
+                        " refused_attaches=" + std::to_string(stats.attaches_refused) +
+                        " bad_messages=" + std::to_string(stats.bad_messages) +
+                        " stun_answers=" + std::to_string(stats.stun_answers));
+  return kExitOk;
+}
+
+int run_client(const po::variables_map& values, const overlay::NodeConfig& config,
+               const std::filesystem::path& data_dir, const config::Settings& settings) {
+  overlay::ClientNodeOptions options;
+  options.data_dir = data_dir;
+  options.config = config;
+  options.node_name = values.count("name") != 0 ? values["name"].as<std::string>() : "client";
+  if (values.count("bootstrap") != 0) {
+    options.bootstrap = split_list(values["bootstrap"].as<std::vector<std::string>>());
+  } else {
+    const auto dir =
+        settings.config_file ? settings.config_file->parent_path() : config::system_config_dir();
+    options.bootstrap = read_bootstrap_list(dir / "bootstrap.list");
+  }
+  asio::io_context io;
+  overlay::ClientNode node(
+      io, options, [](const std::string& line) { say("client", line); },
+      [&config](const asio::ip::udp::endpoint& reflexive, const asio::ip::udp::endpoint&) {
+        overlay::PromotionInputs inputs;
+        inputs.public_address = reflexive.address().to_string();
+        inputs.local_addresses = local_addresses();
+        inputs.cpu_cores = std::thread::hardware_concurrency();
+        inputs.upload_kbps = config.upload_kbps;
+        const auto decision = overlay::decide_promotion(config.promotion, inputs);
+        // Milestone 1 only reports the decision; acting on it is milestone 2.
+        say("client", std::string("promotion to super node: ") + (decision.promote ? "yes" : "no") +
+                          " (" + decision.reason + ")");
+      });
+  node.start();
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
+    if (error) return;
+    node.stop();
+    // Lets the Detach go out before the loop ends.
+    io.run_for(std::chrono::milliseconds(200));
+    io.stop();
+  });
+  io.run();
+  say("client", "stopped");
+  return kExitOk;
+}
+
+int run_node(const std::vector<std::string>& args, const config::Settings& settings) {
+  po::options_description options("node options");
+  options.add_options()("help,h", "show this help")(
+      "role", po::value<std::string>()->default_value("client"), "super or client")(
+      "listen", po::value<std::string>(), "super node: TLS address for clients and peers")(
+      "stun", po::value<std::string>(), "super node: UDP address for STUN")(
+      "peer", po::value<std::vector<std::string>>(), "super node: super nodes to peer with")(
+      "bootstrap", po::value<std::vector<std::string>>(),
+      "client: bootstrap super nodes (default: bootstrap.list beside the config)")(
+      "name", po::value<std::string>(), "client: a name for the super node's logs")(
+      "data-dir", po::value<std::string>(),
+      "node key and host cache (default: <XDG data>/parley/node)");
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    std::cerr << "parley node: " << error.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (values.count("help") != 0) {
+    std::cout << kUsage << '\n' << options;
+    return kExitOk;
+  }
+  overlay::NodeConfig config;
+  try {
+    if (settings.config_file) overlay::read_node_config(*settings.config_file, config);
+  } catch (const std::exception& error) {
+    std::cerr << "parley node: " << error.what() << '\n';
+    return kExitUsage;
+  }
+  const std::filesystem::path data_dir =
+      values.count("data-dir") != 0 ? std::filesystem::path(values["data-dir"].as<std::string>())
+                                    : config::user_data_dir() / "node";
+  std::filesystem::create_directories(data_dir);
+  std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all);
+  const auto role = values["role"].as<std::string>();
+  if (role == "super") return run_super(values, config, data_dir);
+  if (role == "client") return run_client(values, config, data_dir, settings);
+  std::cerr << "parley node: --role is super or client\n\n" << kUsage;
+  return kExitUsage;
+}
+
+const CommandRegistration kNode{"node", "run a super node or a client node of the overlay",
+                                &run_node};
+
+}  // namespace
+}  // namespace parley::cli

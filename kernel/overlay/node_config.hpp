@@ -1,0 +1,30 @@
+// The [node] section of parley.conf. config::Settings ignores sections it does
+// not know, so the overlay reads its own from the same file.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+
+#include "overlay/promotion.hpp"
+
+namespace parley::overlay {
+
+struct NodeConfig {
+  PromotionPolicy promotion = PromotionPolicy::automatic;
+  std::chrono::milliseconds keep_alive_interval{60'000};  // the seed saw 60 s
+  std::chrono::milliseconds keep_alive_timeout{20'000};   // no ack within: super node lost
+  std::chrono::milliseconds connect_timeout{3'000};
+  std::size_t max_clients = 1000;
+  std::size_t max_peers = 64;
+  std::size_t max_connections = 2048;
+  std::size_t max_connections_per_address = 32;
+  unsigned upload_kbps = 0;  // for the promotion rule; 0: unknown
+};
+
+// Reads [node] from file (other sections are skipped). Throws
+// std::runtime_error naming the line when a [node] value is malformed.
+void read_node_config(const std::filesystem::path& file, NodeConfig& config);
+
+}  // namespace parley::overlay

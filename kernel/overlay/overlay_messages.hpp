@@ -1,0 +1,38 @@
+// Overlay messages (proto/overlay.proto) to and from frames, with the bounds a
+// peer's message must keep: protobuf itself bounds nothing, so a decoded
+// message that is too large, has too many entries or over-long strings is
+// refused here before any other code sees it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "proto/overlay.pb.h"
+
+namespace parley::overlay {
+
+inline constexpr const char* kOverlayProtocol = "parley-overlay";
+inline constexpr std::uint32_t kOverlayVersionMajor = 1;
+inline constexpr std::uint32_t kOverlayVersionMinor = 0;
+
+inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
+inline constexpr std::size_t kMaxListEntries = 200;  // the seed's host cache size
+inline constexpr std::size_t kMaxTextBytes = 256;
+inline constexpr std::size_t kKeyBytes = 32;
+
+std::vector<std::uint8_t> encode(const OverlayMessage& message);
+
+struct Decoded {
+  std::optional<OverlayMessage> message;
+  std::string error;  // why not, when message is empty
+};
+Decoded decode(std::span<const std::uint8_t> bytes);
+
+OverlayMessage make_hello();
+// Empty when hello names this protocol and major version; otherwise why not.
+std::string hello_problem(const OverlayMessage& message);
+
+}  // namespace parley::overlay
