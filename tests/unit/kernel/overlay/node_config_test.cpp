@@ -1,0 +1,42 @@
+#include "overlay/node_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+namespace parley::overlay {
+namespace {
+
+std::filesystem::path write_conf(const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("parley-node-" + std::to_string(::getpid()) + ".conf");
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(OverlayNodeConfig, ReadsTheNodeSectionOnly) {
+  const auto path = write_conf(
+      "[codec]\nprefer = opus\n[node]\npromotion = never\nkeep_alive_ms = 250\n"
+      "max_clients = 2\n# comment\n[other]\nmax_clients = 99\n");
+  NodeConfig config;
+  read_node_config(path, config);
+  EXPECT_EQ(config.promotion, PromotionPolicy::never);
+  EXPECT_EQ(config.keep_alive_interval.count(), 250);
+  EXPECT_EQ(config.max_clients, 2U);
+  std::filesystem::remove(path);
+}
+
+TEST(OverlayNodeConfig, RefusesBadValues) {
+  for (const char* text : {"[node]\npromotion = sometimes\n", "[node]\nmax_clients = -1\n",
+                           "[node]\nkeep_alive_ms = 1\n", "[node]\nunknown = 1\n"}) {
+    const auto path = write_conf(text);
+    NodeConfig config;
+    EXPECT_THROW(read_node_config(path, config), std::runtime_error) << text;
+    std::filesystem::remove(path);
+  }
+}
+
+}  // namespace
+}  // namespace parley::overlay
