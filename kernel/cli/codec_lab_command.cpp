@@ -279,7 +279,7 @@ void print_table(const std::vector<Run>& runs, bool sweep, std::ostream& out) {
     std::vector<std::string> row{r.codec,
                                  fixed(r.codec_rate_hz / 1000.0, r.codec_rate_hz % 1000 ? 1 : 0)};
     if (sweep) row.push_back(fixed(run.loss_pct, run.loss_pct == std::floor(run.loss_pct) ? 0 : 1));
-    for (auto cell :
+    for (const auto& cell :
          {fixed(r.payload_bitrate_bps / 1000, 1), fixed(r.wire_bitrate_bps / 1000, 1),
           fixed(r.wire_bitrate_bps / 8000, 2), fixed(r.packets_per_second, 1),
           fixed(r.encode_speed_x, 0), fixed(r.decode_speed_x, 0),
@@ -560,6 +560,8 @@ int run_lab(const Options& options, const config::Settings& settings) {
 }  // namespace
 
 int codec_lab_command(const std::vector<std::string>& args, const config::Settings& settings);
+// Registration runs once at start-up; an allocation failure there ends the program anyway.
+// NOLINTNEXTLINE(cert-err58-cpp)
 const CommandRegistration kCodecLab{"codec-lab", "compare codecs on a WAV over a simulated network",
                                     &codec_lab_command};
 

@@ -12,8 +12,8 @@
 namespace parley::media {
 namespace {
 
-constexpr std::uint8_t kLabPayloadType = 96;
-constexpr std::uint32_t kLabSsrc = 0x5041524c;  // "PARL"
+constexpr std::uint8_t kFirstDynamicPayloadType = 96;  // RFC 3551 section 3
+constexpr std::uint32_t kLabSsrc = 0x5041524c;         // "PARL"
 
 struct SentPacket {
   std::vector<std::uint8_t> bytes;
@@ -74,7 +74,8 @@ parley_codec_params lab_params(const CodecLabSettings& settings, const CodecLabS
 
 double CodecLabAudio::seconds() const {
   if (sample_rate_hz == 0 || channels == 0) return 0;
-  return static_cast<double>(samples.size() / channels) / sample_rate_hz;
+  const std::size_t frames = samples.size() / channels;
+  return static_cast<double>(frames) / sample_rate_hz;
 }
 
 std::uint32_t choose_codec_rate(const parley_codec_info& info, std::uint32_t input_rate_hz) {
@@ -111,11 +112,14 @@ CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const CodecLabAud
   // Reproducible stream identity from the seed; sequence numbers and
   // timestamps start anywhere, so wrap-around gets exercised too.
   SeededRandom identity(scenario.network.seed ^ 0x1dc0ffee);
+  // The codec's RFC 3551 number (PCMU 0, PCMA 8, GSM 3), else the first dynamic one.
+  const auto payload_type = static_cast<std::uint8_t>(
+      info.static_payload_type <= 127 ? info.static_payload_type : kFirstDynamicPayloadType);
   SendPathConfig send_config;
   send_config.capture_rate_hz = input.sample_rate_hz;
   send_config.codec = params;
   send_config.codec_options = settings.codec_options;
-  send_config.payload_type = kLabPayloadType;
+  send_config.payload_type = payload_type;
   send_config.ssrc = kLabSsrc;
   send_config.first_sequence = static_cast<std::uint16_t>(identity.next());
   send_config.first_timestamp = static_cast<std::uint32_t>(identity.next());
@@ -163,7 +167,7 @@ CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const CodecLabAud
   receive_config.playback_rate_hz = input.sample_rate_hz;
   receive_config.codec = params;
   receive_config.codec_options = settings.codec_options;
-  receive_config.payload_type = kLabPayloadType;
+  receive_config.payload_type = payload_type;
   receive_config.jitter = scenario.jitter;
   const std::size_t codec_frame =
       std::size_t{result.codec_rate_hz} * settings.frame_ms / 1000 * result.channels;

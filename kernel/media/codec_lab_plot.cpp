@@ -4,8 +4,8 @@
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+#include <system_error>
 
 extern char** environ;
 
@@ -40,7 +40,7 @@ std::string run_gnuplot(const std::filesystem::path& script) {
   pid_t child = 0;
   const int spawned = posix_spawnp(&child, program.c_str(), nullptr, nullptr, argv, environ);
   if (spawned != 0) {
-    return "cannot run gnuplot (" + std::string(std::strerror(spawned)) +
+    return "cannot run gnuplot (" + std::generic_category().message(spawned) +
            "): install it (Debian: apt-get install gnuplot-nox), then run: gnuplot " + argument;
   }
   int status = 0;

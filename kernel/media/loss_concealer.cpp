@@ -106,7 +106,7 @@ void LossConcealer::on_good_frame(std::span<std::int16_t> pcm) {
       for (std::size_t c = 0; c < channels_; ++c) {
         auto& sample = pcm[i * channels_ + c];
         const float synthetic = gain * next_synthetic(channels_state_[c]);
-        sample = to_pcm(weight * sample + (1 - weight) * synthetic);
+        sample = to_pcm(weight * static_cast<float>(sample) + (1 - weight) * synthetic);
       }
       ++lost_samples_;
     }

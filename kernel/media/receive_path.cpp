@@ -39,8 +39,8 @@ ReceivePath::ReceivePath(const plugin::CodecPlugin& codec, const ReceivePathConf
     resampler_.emplace(config.codec.channels, config.codec.sample_rate_hz, config.playback_rate_hz);
     // The resampler's first outputs come up short by its filter delay: start
     // with that much silence so every pull is a whole frame.
-    const std::vector<std::int16_t> lead((resampler_->delay_samples() + 8) * config.codec.channels,
-                                         0);
+    const std::vector<std::int16_t> lead(
+        std::size_t{resampler_->delay_samples() + 8} * config.codec.channels, 0);
     output_fifo_.push(lead);
   }
   stats_.resampling = resampler_.has_value();

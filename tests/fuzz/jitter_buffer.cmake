@@ -1,20 +1,23 @@
 # Receive-path fuzz target (tests/fuzz/CMakeLists.txt includes every *.cmake
 # here): arbitrary bytes as timed packets through parse_rtp, the jitter buffer
-# and the G.711 and Opus plugins loaded through the kernel's loader.
-# Seeds sit beside the target (jitter_buffer_corpus/) until corpus/jitter_buffer/
-# is adopted; meanwhile the replay test points there.
-# tests/fuzz/jitter_buffer_seeds.py regenerates them.
-if(TARGET parley-codec-g711 AND TARGET parley-codec-opus)
-  parley_fuzz_target(jitter_buffer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/jitter_buffer_fuzz.cpp
-                     LIBS parley_kernel)
-  foreach(target jitter_buffer_fuzz_replay jitter_buffer_fuzz)
-    if(TARGET ${target})
-      target_compile_definitions(${target} PRIVATE
-        PARLEY_FUZZ_G711_PLUGIN="$<TARGET_FILE:parley-codec-g711>"
-        PARLEY_FUZZ_OPUS_PLUGIN="$<TARGET_FILE:parley-codec-opus>")
-      add_dependencies(${target} parley-codec-g711 parley-codec-opus)
-    endif()
-  endforeach()
+# and the G.711 and Opus plugins behind the kernel's CodecPlugin. The plugins
+# are compiled in, each under its own static entry symbol (as an enterprise
+# static build does): libFuzzer then instruments their code, and clang's static
+# sanitizer runtime, which a separately linked plugin .so cannot reach, serves them.
+# Seeds sit beside the target (jitter_buffer_corpus/, written by
+# jitter_buffer_seeds.py) until corpus/jitter_buffer/ is adopted; meanwhile the
+# replay test points there.
+if(TARGET g711_logic AND TARGET opus_logic)
+  set(jitter_fuzz_codecs ${PROJECT_SOURCE_DIR}/plugins/codec)
+  set_source_files_properties(${jitter_fuzz_codecs}/g711/plugin.cpp PROPERTIES
+                              COMPILE_DEFINITIONS PARLEY_STATIC_PLUGIN_SYMBOL=parley_fuzz_entry_g711)
+  set_source_files_properties(${jitter_fuzz_codecs}/opus/plugin.cpp PROPERTIES
+                              COMPILE_DEFINITIONS PARLEY_STATIC_PLUGIN_SYMBOL=parley_fuzz_entry_opus)
+  parley_fuzz_target(jitter_buffer
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/jitter_buffer_fuzz.cpp
+            ${jitter_fuzz_codecs}/g711/plugin.cpp
+            ${jitter_fuzz_codecs}/opus/plugin.cpp
+    LIBS parley_kernel g711_logic opus_logic)
   if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/corpus/jitter_buffer)
     add_test(NAME fuzz.replay.jitter_buffer
              COMMAND jitter_buffer_fuzz_replay ${CMAKE_CURRENT_SOURCE_DIR}/jitter_buffer_corpus)

@@ -1,8 +1,11 @@
 // Fuzzes the receive side of a call, the part the network feeds: arbitrary
 // bytes become a timed sequence of packets through parse_rtp, the jitter
-// buffer and a real decoder (G.711 and Opus plugins, loaded through the
-// kernel's loader). Invariants beyond "no crash": every pull yields exactly
-// one frame, and the buffer never holds more than its bound.
+// buffer and a real decoder: the G.711 and Opus plugins behind the kernel's
+// CodecPlugin wrapper. The plugins are linked in under their own entry symbols
+// (PARLEY_STATIC_PLUGIN_SYMBOL, as an enterprise static build does), so
+// libFuzzer sees their code and clang's static sanitizer runtime serves them.
+// Invariants beyond "no crash": every pull yields exactly one frame, and the
+// buffer never holds more than its bound.
 //
 // Input: byte 0 picks the setup (bits 0-1: pcmu, opus, opus with FEC, pcmu
 // played at 48 kHz; bits 2-3: 20, 10, 40 or 60 ms frames). Then records of
@@ -22,25 +25,48 @@
 #include <vector>
 
 #include "media/receive_path.hpp"
-#include "plugin/plugin_loader.hpp"
 #include "replay_main.hpp"
+
+extern "C" const parley_plugin_descriptor* parley_fuzz_entry_g711(const parley_host_api* host);
+extern "C" const parley_plugin_descriptor* parley_fuzz_entry_opus(const parley_host_api* host);
 
 namespace {
 
 using namespace parley;
 
+void ignore_log(parley_log_level, parley_str, parley_str) {}
+std::uint64_t no_clock() {
+  return 0;
+}
+
+// What the loader records for a plugin file, from a linked-in descriptor.
+plugin::PluginRecord record_of(parley_plugin_entry_fn entry) {
+  static const parley_host_api host{
+      sizeof(parley_host_api), PARLEY_ABI_VERSION, {"fuzz", 4}, &ignore_log, &no_clock};
+  const auto* descriptor = entry(&host);
+  if (descriptor == nullptr || descriptor->interface_count == 0) std::abort();  // a broken build
+  plugin::PluginRecord record;
+  record.loaded = true;
+  record.id.assign(descriptor->id.data, descriptor->id.size);
+  for (std::uint32_t i = 0; i < descriptor->interface_count; ++i) {
+    const auto& c = descriptor->interfaces[i];
+    const auto* api = static_cast<const parley_codec_api*>(c.get_api());
+    if (api == nullptr) std::abort();
+    record.interfaces.push_back({static_cast<parley_kind>(c.kind),
+                                 std::string(c.name.data, c.name.size), c.major, c.minor, c.score,
+                                 api, api->struct_size});
+  }
+  return record;
+}
+
 struct Codecs {
-  plugin::PluginRecord g711 = plugin::load_plugin(PARLEY_FUZZ_G711_PLUGIN);
-  plugin::PluginRecord opus = plugin::load_plugin(PARLEY_FUZZ_OPUS_PLUGIN);
+  plugin::PluginRecord g711 = record_of(&parley_fuzz_entry_g711);  // pcmu first
+  plugin::PluginRecord opus = record_of(&parley_fuzz_entry_opus);
 };
 
 const Codecs& codecs() {
-  static const Codecs loaded = [] {
-    Codecs c;
-    if (!c.g711.loaded || !c.opus.loaded) std::abort();  // a broken build, not a finding
-    return c;
-  }();
-  return loaded;
+  static const Codecs linked;
+  return linked;
 }
 
 void require(bool invariant) {
