@@ -2,6 +2,8 @@
 // deciphered) in as they arrive, one frame of playback PCM out per frame
 // period of the playback clock. parse -> adaptive jitter buffer -> decode with
 // FEC recovery and concealment -> resample to the playback rate.
+// Not thread-safe: a call's network thread (push_packet) and audio thread
+// (pull_frame) take one mutex around each call, held for microseconds.
 #pragma once
 
 #include <cstdint>
