@@ -40,12 +40,23 @@ constexpr const char* kUsage =
 // ADDRESS:PORT with a numeric address; port 0 asks for any free port.
 template <typename Endpoint>
 std::optional<Endpoint> parse_numeric(const std::string& text) {
-  const auto parsed = net::parse_host_port(text);
-  if (!parsed) return std::nullopt;
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  auto host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto* end = port_text.data() + port_text.size();
+  if (port_text.empty() || std::from_chars(port_text.data(), end, port).ptr != end ||
+      port > 65535) {
+    return std::nullopt;
+  }
   boost::system::error_code error;
-  const auto address = asio::ip::make_address(parsed->host, error);
+  const auto address = asio::ip::make_address(host, error);
   if (error) return std::nullopt;
-  return Endpoint(address, parsed->port);
+  return Endpoint(address, static_cast<std::uint16_t>(port));
 }
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {

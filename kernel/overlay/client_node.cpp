@@ -258,6 +258,12 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
   }
 
   void send_keep_alive() {
+    if (waiting_for_ack) {
+      // The outstanding keep-alive's deadline stands: re-arming it on every
+      // interval would never let a hung super node time out.
+      schedule_keep_alive();
+      return;
+    }
     OverlayMessage alive;
     alive.mutable_keep_alive()->set_sequence(++keep_alive_sequence);
     link->send(encode(alive));
