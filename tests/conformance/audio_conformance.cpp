@@ -2,6 +2,7 @@
 // generators alike. Real devices are exercised where the machine has them; a
 // machine without one skips those tests and says so.
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -20,25 +21,7 @@ namespace {
 using plugin::AudioPlugin;
 using plugin::AudioStreamRequest;
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/parley-audio-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 std::vector<std::int16_t> sine(std::size_t frames, std::uint32_t channels, std::uint32_t rate_hz) {
   std::vector<std::int16_t> pcm(frames * channels);

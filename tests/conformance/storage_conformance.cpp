@@ -1,5 +1,6 @@
 // What every storage plugin must do, whatever it stores into.
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -18,25 +19,7 @@ using plugin::Store;
 using plugin::StoredMessage;
 
 // A private directory for one test, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/parley-storage-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 StoredMessage message(std::string id, std::string peer, std::int64_t sent_unix_ms,
                       std::string body = "hello") {

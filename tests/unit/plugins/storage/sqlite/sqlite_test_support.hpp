@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,25 +13,7 @@
 
 namespace parley::sqlite_storage::test {
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/parley-sqlite-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using parley::test::TempDir;
 
 // Test-only SQL from literals; the store itself uses prepared statements only.
 class RawDb {
