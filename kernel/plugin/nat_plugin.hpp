@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "parley/abi/nat.h"
-#include "plugin/codec_plugin.hpp"  // PluginCallError, describe_status
+#include "plugin/plugin_call_error.hpp"
 #include "plugin/plugin_registry.hpp"
 
 namespace parley::plugin {

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "parley/abi/transport.h"
-#include "plugin/codec_plugin.hpp"  // PluginCallError, describe_status
+#include "plugin/plugin_call_error.hpp"
 #include "plugin/plugin_registry.hpp"
 
 namespace parley::plugin {

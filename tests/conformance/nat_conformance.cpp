@@ -576,6 +576,29 @@ TEST_P(StunServerConformance, TimesOutCleanlyWhenTheServerIsSilent) {
   EXPECT_GE(silent.requests(), 2) << "RFC 8489 section 6.2.1: retransmit within the budget";
 }
 
+TEST_P(StunServerConformance, TimesOutCleanlyWhenNothingListens) {
+  const UdpSocket media(sdk::ipv4_loopback());
+  parley_address closed{};
+  {
+    const UdpSocket gone(sdk::ipv4_loopback());
+    closed = gone.address();
+  }  // the port is closed: loopback answers with ICMP port unreachable
+  GatherRequest request;
+  request.local = media.address();
+  request.servers = {closed};
+  request.exchange = socket_exchange(media);
+  request.timeout = 800ms;
+  const auto start = Clock::now();
+  try {
+    (void)nat.gather(request);
+    ADD_FAILURE() << "gather succeeded with no server";
+  } catch (const PluginCallError& error) {
+    EXPECT_TRUE(error.status() == PARLEY_ERR_TIMEOUT || error.status() == PARLEY_ERR_IO)
+        << error.what();
+  }
+  EXPECT_LE(elapsed_ms(start), 800.0 + 300.0) << "overran its budget";
+}
+
 TEST_P(StunServerConformance, AnErrorResponseEndsTheTransaction) {
   const UdpSocket media(sdk::ipv4_loopback());
   const LoopbackStunServer failing(sdk::ipv4_loopback(),

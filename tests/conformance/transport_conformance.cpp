@@ -1,10 +1,13 @@
 // What every transport plugin must do, over real sockets on loopback only.
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -205,6 +208,53 @@ TEST_P(TransportConformance, ReceiveTimesOutWithinItsBound) {
     std::cout << "[ figure ] receive timeout " << timeout.count() << " ms took " << took_ms
               << " ms\n";
   }
+}
+
+std::atomic<int> signals_caught{0};
+void count_signal(int /*signal*/) {
+  signals_caught.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A signal handler installed without SA_RESTART makes every blocking call in
+// the thread fail with EINTR; a receive must neither end early nor lose data.
+TEST_P(TransportConformance, ReceiveRidesOutSignals) {
+  struct sigaction action {};
+  action.sa_handler = &count_signal;  // no SA_RESTART: poll and recv see EINTR
+  sigemptyset(&action.sa_mask);
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &action, &previous), 0);
+  auto pair = make_pair(sdk::ipv4_loopback());
+  const std::array<std::uint8_t, 4> late{'l', 'a', 't', 'e'};
+  for (const bool data_arrives : {false, true}) {
+    SCOPED_TRACE(data_arrives ? "data arrives" : "nothing arrives");
+    signals_caught = 0;
+    std::promise<pthread_t> started;
+    auto receiver_thread = started.get_future();
+    auto receiver = std::async(std::launch::async, [&] {
+      started.set_value(::pthread_self());
+      std::array<std::uint8_t, 16> buffer{};
+      const auto start = Clock::now();
+      const auto got = pair.first.receive(buffer, 300ms);
+      return std::make_pair(got, elapsed_ms(start));
+    });
+    const auto thread = receiver_thread.get();
+    // Interrupt until the receive is over; each wait ends on the receive's result.
+    int sent = 0;
+    while (receiver.wait_for(5ms) != std::future_status::ready) {
+      ::pthread_kill(thread, SIGUSR1);
+      if (++sent == 20 && data_arrives) pair.second.send_to(pair.first_address, late);
+    }
+    const auto [got, took_ms] = receiver.get();
+    EXPECT_GT(signals_caught.load(), 0);
+    if (data_arrives) {
+      EXPECT_EQ(got.status, Datagram::Status::received);
+      EXPECT_EQ(got.size, late.size());
+    } else {
+      EXPECT_EQ(got.status, Datagram::Status::timed_out);
+      EXPECT_GE(took_ms, 299.0) << "a signal ended the wait early";
+    }
+  }
+  ::sigaction(SIGUSR1, &previous, nullptr);
 }
 
 TEST_P(TransportConformance, ReportsABufferTooSmallAndKeepsTheNextDatagram) {
