@@ -14,7 +14,7 @@
 namespace parley::net {
 
 inline constexpr std::size_t kFrameHeaderBytes = 4;
-inline constexpr std::size_t kDefaultMaxFrameBytes = 64 * 1024;
+inline constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{64} * 1024;
 
 // Header + message, ready to write. Throws std::length_error when message is
 // empty or larger than max_frame_bytes (the peer would refuse it).

@@ -3,7 +3,6 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
@@ -120,8 +119,12 @@ void TlsConnection::on_read(const boost::system::error_code& error, std::size_t 
     auto frame = decoder_.next_frame();
     if (!frame) break;
     ++delivered;
+    delivering_ = true;
     on_message_(std::move(*frame));
+    delivering_ = false;
   }
+  // The handler closed its own connection: release it now that it returned.
+  if (closed_) on_message_ = nullptr;
   if (closed_ || closing_) return;
   if (decoder_.error() != FrameDecoder::Error::none) {
     finish(decoder_.error_text());
@@ -236,9 +239,10 @@ void TlsConnection::finish(const std::string& reason) {
   queued_bytes_ = 0;
   auto on_close = std::move(on_close_);
   on_close_ = nullptr;
-  // The message handler may be the caller (it aborted): release it, and the
-  // references it holds, only after it has returned.
-  asio::post(strand_, [self = shared_from_this()]() { self->on_message_ = nullptr; });
+  // Releasing the handlers breaks the cycles through what they capture. The
+  // message handler may be the caller (it aborted): then on_read releases it
+  // once it has returned.
+  if (!delivering_) on_message_ = nullptr;
   if (on_close) on_close(reason);
 }
 

@@ -43,7 +43,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds frame_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};  // 0: no idle limit
-  std::size_t max_queued_send_bytes = 1024 * 1024;
+  std::size_t max_queued_send_bytes = std::size_t{1024} * 1024;
 };
 
 class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
@@ -110,7 +110,7 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
   std::optional<identity::PublicKey> peer_key_;
 
   FrameDecoder decoder_;
-  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
+  std::array<std::uint8_t, std::size_t{16} * 1024> read_buffer_{};
   Deadline read_deadline_;
   Deadline write_deadline_;
   bool reading_frame_ = false;  // the frame deadline is armed
@@ -121,6 +121,7 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
   bool closing_ = false;  // close(): no more reads, finish after the queue drains
   std::string closing_reason_;
   bool closed_ = false;
+  bool delivering_ = false;  // inside on_message_
   std::string close_reason_;
   MessageHandler on_message_;
   CloseHandler on_close_;
