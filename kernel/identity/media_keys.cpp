@@ -40,6 +40,16 @@ plugin::CipherContext make_srtp_context(const plugin::CipherPlugin& cipher,
   return cipher.make_context(keys.master_key.view(), keys.master_salt.view(), direction);
 }
 
+MediaContexts make_media_contexts(const plugin::CipherPlugin& cipher,
+                                  const HandshakeResult& handshake) {
+  if (cipher.name() != handshake.cipher_suite) {
+    throw IdentityError("the handshake negotiated " + handshake.cipher_suite + ", not " +
+                        cipher.name());
+  }
+  return {make_srtp_context(cipher, handshake.outbound, PARLEY_CIPHER_OUTBOUND),
+          make_srtp_context(cipher, handshake.inbound, PARLEY_CIPHER_INBOUND)};
+}
+
 MediaKeys::MediaKeys(const plugin::CipherPlugin& cipher, TrafficSecret outbound,
                      TrafficSecret inbound, std::uint64_t rekey_after_packets)
     : cipher_(cipher),

@@ -40,6 +40,15 @@ plugin::CipherContext make_srtp_context(const plugin::CipherPlugin& cipher,
                                         const TrafficSecret& secret,
                                         parley_cipher_direction direction);
 
+// Generation 0 of both directions of a call, as plain contexts, for callers
+// that manage generations themselves (MediaKeys below does it for them).
+struct MediaContexts {
+  plugin::CipherContext outbound;
+  plugin::CipherContext inbound;
+};
+MediaContexts make_media_contexts(const plugin::CipherPlugin& cipher,
+                                  const HandshakeResult& handshake);
+
 struct MediaCounters {
   std::uint64_t packets_protected = 0;
   std::uint64_t packets_accepted = 0;

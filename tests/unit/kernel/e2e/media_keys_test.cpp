@@ -91,6 +91,25 @@ TEST_F(MediaKeysTest, MediaFlowsBothWaysUnderTheNegotiatedSuite) {
   EXPECT_THROW(MediaKeys(cipher_named("chacha20-poly1305"), *alice_result), IdentityError);
 }
 
+TEST_F(MediaKeysTest, PlainContextsOfGenerationZeroInteroperate) {
+  const auto cipher = cipher_named("aes-256-gcm");
+  auto alice_contexts = make_media_contexts(cipher, *alice_result);
+  auto bob_contexts = make_media_contexts(cipher, *bob_result);
+  EXPECT_EQ(alice_contexts.outbound.direction(), PARLEY_CIPHER_OUTBOUND);
+  EXPECT_EQ(alice_contexts.inbound.direction(), PARLEY_CIPHER_INBOUND);
+  auto packet = rtp_packet(7, "frame", cipher.rtp_overhead());
+  const auto plain_size = packet.size();
+  packet.resize(plain_size + cipher.rtp_overhead());
+  const auto protected_packet = alice_contexts.outbound.protect_rtp(packet, plain_size);
+  ASSERT_TRUE(protected_packet.ok());
+  packet.resize(protected_packet.size);
+  auto copy = packet;
+  EXPECT_TRUE(bob_contexts.inbound.unprotect_rtp(copy).ok());
+  copy = packet;
+  EXPECT_FALSE(alice_contexts.inbound.unprotect_rtp(copy).ok()) << "a direction's own key";
+  EXPECT_THROW(make_media_contexts(cipher_named("aes-128-gcm"), *alice_result), IdentityError);
+}
+
 TEST_F(MediaKeysTest, RekeysAheadOfTheLimitAndTheReceiverFollows) {
   const auto cipher = cipher_named("aes-256-gcm");
   MediaKeys alice_media(cipher, *alice_result, 5);  // a new generation every 5 packets
