@@ -12,7 +12,7 @@ packages=(
   libopus-dev libspeex-dev libspeexdsp-dev libgsm1-dev libcodec2-dev
   libsrtp2-dev libargon2-dev libopendht-dev
   libwxgtk3.2-dev xvfb
-  sox espeak-ng pulseaudio pulseaudio-utils libasound2-plugins portaudio19-dev stun-client
+  sox gnuplot-nox espeak-ng pulseaudio pulseaudio-utils libasound2-plugins portaudio19-dev stun-client
   iproute2 iptables
 )
 

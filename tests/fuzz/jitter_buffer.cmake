@@ -4,9 +4,7 @@
 # are compiled in, each under its own static entry symbol (as an enterprise
 # static build does): libFuzzer then instruments their code, and clang's static
 # sanitizer runtime, which a separately linked plugin .so cannot reach, serves them.
-# Seeds sit beside the target (jitter_buffer_corpus/, written by
-# jitter_buffer_seeds.py) until corpus/jitter_buffer/ is adopted; meanwhile the
-# replay test points there.
+# Seeds: corpus/jitter_buffer/, written by jitter_buffer_seeds.py.
 if(TARGET g711_logic AND TARGET opus_logic)
   set(jitter_fuzz_codecs ${PROJECT_SOURCE_DIR}/plugins/codec)
   set_source_files_properties(${jitter_fuzz_codecs}/g711/plugin.cpp PROPERTIES
@@ -18,9 +16,4 @@ if(TARGET g711_logic AND TARGET opus_logic)
             ${jitter_fuzz_codecs}/g711/plugin.cpp
             ${jitter_fuzz_codecs}/opus/plugin.cpp
     LIBS parley_kernel g711_logic opus_logic)
-  if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/corpus/jitter_buffer)
-    add_test(NAME fuzz.replay.jitter_buffer
-             COMMAND jitter_buffer_fuzz_replay ${CMAKE_CURRENT_SOURCE_DIR}/jitter_buffer_corpus)
-    set_tests_properties(fuzz.replay.jitter_buffer PROPERTIES LABELS fuzz)
-  endif()
 endif()
