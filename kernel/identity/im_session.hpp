@@ -23,7 +23,7 @@
 
 namespace parley::identity {
 
-inline constexpr std::size_t kMaxImPlaintextBytes = 16 * 1024;
+inline constexpr std::size_t kMaxImPlaintextBytes = std::size_t{16} * 1024;
 inline constexpr std::size_t kImSequenceBytes = 8;
 inline constexpr std::string_view kImAadLabel = "parley im v1";
 

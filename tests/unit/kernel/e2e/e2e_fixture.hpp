@@ -24,9 +24,12 @@ using namespace parley::identity;
 using Bytes = std::vector<std::uint8_t>;
 namespace wire = parley::handshake;
 
-inline const Offers kAliceOffers{{"aes-256-gcm", "chacha20-poly1305", "aes-128-gcm"},
-                                 {"opus", "pcmu"}};
-inline const Offers kBobOffers{{"chacha20-poly1305", "aes-256-gcm"}, {"pcmu", "opus", "gsm"}};
+inline Offers alice_offers() {
+  return {{"aes-256-gcm", "chacha20-poly1305", "aes-128-gcm"}, {"opus", "pcmu"}};
+}
+inline Offers bob_offers() {
+  return {{"chacha20-poly1305", "aes-256-gcm"}, {"pcmu", "opus", "gsm"}};
+}
 
 struct Party {
   std::string user;

@@ -22,7 +22,7 @@ std::string hex_of(std::span<const std::uint8_t> bytes) {
 }
 
 // Feeds fixed bytes where the handshake would draw random ones.
-EntropySource fixed_entropy(Bytes bytes) {
+EntropySource fixed_entropy(const Bytes& bytes) {
   return [bytes](std::span<std::uint8_t> out) {
     ASSERT_EQ(out.size(), bytes.size());
     std::copy(bytes.begin(), bytes.end(), out.begin());

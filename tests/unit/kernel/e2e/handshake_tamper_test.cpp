@@ -12,8 +12,8 @@ class HandshakeTamperTest : public testing::Test {
   Party alice = world.party("alice");
   Party bob = world.party("bob");
   ReplayGuard guard;
-  Handshake initiator = Handshake::initiator(world.config(alice, "bob", kAliceOffers));
-  Handshake responder = Handshake::responder(world.config(bob, "alice", kBobOffers), guard);
+  Handshake initiator = Handshake::initiator(world.config(alice, "bob", alice_offers()));
+  Handshake responder = Handshake::responder(world.config(bob, "alice", bob_offers()), guard);
 
   Bytes hello() { return initiator.start(world.now()).send; }
   Bytes reply_to(const Bytes& hello_message) {
@@ -108,7 +108,7 @@ TEST_F(HandshakeTamperTest, AlteredCodecListInTheHello) {
 TEST_F(HandshakeTamperTest, CertificateOfAnotherUser) {
   // Mallory holds a real certificate from the same server, for "mallory".
   const auto mallory = world.party("mallory");
-  auto impostor = Handshake::initiator(world.config(mallory, "bob", kAliceOffers));
+  auto impostor = Handshake::initiator(world.config(mallory, "bob", alice_offers()));
   // She claims to be alice but must send her own certificate.
   const auto claimed = edit_hello(impostor.start(world.now()).send,
                                   [](wire::Hello& h) { h.set_initiator_user("alice"); });
@@ -123,7 +123,7 @@ TEST_F(HandshakeTamperTest, ReplyFromAnotherCertifiedUser) {
   // after the relay rewrote the recipient only in the copy she sees.
   auto hello_message = hello();
   ReplayGuard other_guard;
-  auto config = world.config(mallory, "alice", kBobOffers);
+  auto config = world.config(mallory, "alice", bob_offers());
   auto fake_bob = Handshake::responder(std::move(config), other_guard);
   const auto readdressed =
       edit_hello(hello_message, [](wire::Hello& h) { h.set_responder_user("mallory"); });
@@ -142,7 +142,7 @@ TEST_F(HandshakeTamperTest, ReplyFromAnotherCertifiedUser) {
 TEST_F(HandshakeTamperTest, ExpiredCertificate) {
   const auto now_s = unix_seconds(world.now());
   const auto old_alice = world.party("alice", world.server(), now_s - 7200, now_s - 3600);
-  auto expired = Handshake::initiator(world.config(old_alice, "bob", kAliceOffers));
+  auto expired = Handshake::initiator(world.config(old_alice, "bob", alice_offers()));
   const auto step = responder.receive(expired.start(world.now()).send, world.now());
   expect_refused(step, HandshakeFailure::bad_certificate, responder);
   EXPECT_NE(step.reason.find("expired"), std::string::npos) << step.reason;
@@ -152,7 +152,7 @@ TEST_F(HandshakeTamperTest, NotYetValidCertificate) {
   const auto now_s = unix_seconds(world.now());
   const auto future_bob = world.party("bob", world.server(), now_s + 3600, now_s + 7200);
   ReplayGuard other_guard;
-  auto early = Handshake::responder(world.config(future_bob, "alice", kBobOffers), other_guard);
+  auto early = Handshake::responder(world.config(future_bob, "alice", bob_offers()), other_guard);
   const auto reply = early.receive(hello(), world.now());
   ASSERT_TRUE(reply.ok());
   const auto step = initiator.receive(reply.send, world.now());
@@ -164,7 +164,7 @@ TEST_F(HandshakeTamperTest, CertificateFromAnotherServerKey) {
   const auto rogue_server = SigningKey::generate();
   const auto rogue_alice = world.party("alice", rogue_server);
   auto rogue = Handshake::initiator([&] {
-    auto config = world.config(rogue_alice, "bob", kAliceOffers);
+    auto config = world.config(rogue_alice, "bob", alice_offers());
     config.login_server_key = rogue_server.public_key();
     return config;
   }());
@@ -212,8 +212,8 @@ TEST_F(HandshakeTamperTest, AlteredKeyConfirmation) {
                  initiator);
 
   ReplayGuard other_guard;
-  auto initiator2 = Handshake::initiator(world.config(alice, "bob", kAliceOffers));
-  auto responder2 = Handshake::responder(world.config(bob, "alice", kBobOffers), other_guard);
+  auto initiator2 = Handshake::initiator(world.config(alice, "bob", alice_offers()));
+  auto responder2 = Handshake::responder(world.config(bob, "alice", bob_offers()), other_guard);
   const auto reply2 = responder2.receive(initiator2.start(world.now()).send, world.now()).send;
   const auto finish2 =
       edit_finish(initiator2.receive(reply2, world.now()).send,
@@ -259,7 +259,7 @@ TEST_F(HandshakeTamperTest, EveryTruncationOfEveryMessageIsRefused) {
   // Through a state machine too: the responder refuses a truncated hello.
   const Bytes cut(hello_message.begin(), hello_message.end() - 1);
   ReplayGuard other_guard;
-  auto fresh = Handshake::responder(world.config(bob, "alice", kBobOffers), other_guard);
+  auto fresh = Handshake::responder(world.config(bob, "alice", bob_offers()), other_guard);
   expect_refused(fresh.receive(cut, world.now()), HandshakeFailure::malformed, fresh);
 }
 

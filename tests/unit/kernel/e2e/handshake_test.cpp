@@ -19,10 +19,10 @@ class HandshakeTest : public testing::Test {
   Party bob = world.party("bob");
   ReplayGuard guard;
 
-  Handshake alice_calls_bob(const Offers& offers = kAliceOffers) {
+  Handshake alice_calls_bob(const Offers& offers = alice_offers()) {
     return Handshake::initiator(world.config(alice, "bob", offers));
   }
-  Handshake bob_answers_alice(const Offers& offers = kBobOffers) {
+  Handshake bob_answers_alice(const Offers& offers = bob_offers()) {
     return Handshake::responder(world.config(bob, "alice", offers), guard);
   }
 };
@@ -45,9 +45,9 @@ TEST_F(HandshakeTest, BothSidesAgreeOnKeysSuiteAndSafetyNumber) {
   EXPECT_EQ(b.cipher_suite, "aes-256-gcm");
   EXPECT_EQ(a.codec, "opus");
   EXPECT_EQ(b.codec, "opus");
-  EXPECT_EQ(a.initiator_offers, kAliceOffers);
-  EXPECT_EQ(b.initiator_offers, kAliceOffers);
-  EXPECT_EQ(a.responder_offers, kBobOffers);
+  EXPECT_EQ(a.initiator_offers, alice_offers());
+  EXPECT_EQ(b.initiator_offers, alice_offers());
+  EXPECT_EQ(a.responder_offers, bob_offers());
   EXPECT_EQ(a.transcript_hash, b.transcript_hash);
 
   EXPECT_EQ(a.safety_number, b.safety_number);
@@ -248,10 +248,10 @@ TEST(ReplayGuard, ForgetsNoncesOnlyAfterTheirWindowAndRefusesWhenFull) {
 }
 
 TEST_F(HandshakeTest, RefusesABadOwnConfiguration) {
-  auto config = world.config(alice, "bob", kAliceOffers);
+  auto config = world.config(alice, "bob", alice_offers());
   config.identity_key = &bob.key;  // not the key alice's certificate names
   EXPECT_THROW(Handshake::initiator(config), IdentityError);
-  config = world.config(alice, "Bob!", kAliceOffers);
+  config = world.config(alice, "Bob!", alice_offers());
   EXPECT_THROW(Handshake::initiator(config), IdentityError);
   config = world.config(alice, "bob", {{}, {}});
   EXPECT_THROW(Handshake::initiator(config), IdentityError);

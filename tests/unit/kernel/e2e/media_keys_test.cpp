@@ -25,8 +25,8 @@ Bytes rtp_packet(std::uint16_t sequence, std::string_view payload, std::size_t c
 class MediaKeysTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto initiator = Handshake::initiator(world.config(alice, "bob", kAliceOffers));
-    auto responder = Handshake::responder(world.config(bob, "alice", kBobOffers), guard);
+    auto initiator = Handshake::initiator(world.config(alice, "bob", alice_offers()));
+    auto responder = Handshake::responder(world.config(bob, "alice", bob_offers()), guard);
     complete(initiator, responder, world.now());
     alice_result.emplace(initiator.take_result());
     bob_result.emplace(responder.take_result());
