@@ -6,7 +6,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <charconv>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -155,10 +157,26 @@ int run_server(const po::variables_map& values) {
             << ':' << local.port() << std::endl;
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer shutdown_check(io);
+  const auto shutdown_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> wait_for_connections = [&] {
+    // Closed connections release their admission when their last handler
+    // is done; then run() returns by itself, having run every handler.
+    if (server.connection_stats().open == 0) return;
+    if (std::chrono::steady_clock::now() >= *shutdown_deadline) {
+      io.stop();
+      return;
+    }
+    shutdown_check.expires_after(std::chrono::milliseconds(20));
+    shutdown_check.async_wait([&](const boost::system::error_code& wait) {
+      if (!wait) wait_for_connections();
+    });
+  };
   signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
     if (error) return;
     server.stop();
-    io.stop();
+    *shutdown_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    wait_for_connections();
   });
   io.run();
 

@@ -30,7 +30,7 @@ LoginServerOptions default_login_server_options() {
   options.tls.limits.handshake_timeout = std::chrono::milliseconds(10'000);
   options.tls.limits.frame_timeout = std::chrono::milliseconds(10'000);
   options.tls.limits.idle_timeout = std::chrono::milliseconds(30'000);
-  options.tls.limits.max_queued_send_bytes = 64 * 1024;
+  options.tls.limits.max_queued_send_bytes = std::size_t{64} * 1024;
   options.tls.max_connections = 1024;
   options.tls.max_connections_per_address = 32;
   return options;
@@ -230,6 +230,7 @@ LoginServer::~LoginServer() {
 
 void LoginServer::stop() {
   tls_.stop();
+  tls_.abort_all("server stopping");
   shared_->pool.join();
 }
 

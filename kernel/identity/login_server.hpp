@@ -39,7 +39,8 @@ class LoginServer {
   [[nodiscard]] net::tcp::endpoint local_endpoint() const { return tls_.local_endpoint(); }
   [[nodiscard]] net::TlsServerStats connection_stats() const { return tls_.stats(); }
   [[nodiscard]] std::size_t worker_threads() const { return worker_count_; }
-  // Stops accepting and waits for running jobs.
+  // Stops accepting, closes open connections and waits for running jobs.
+  // The io_context then runs out of work and returns from run().
   void stop();
 
   struct Shared;  // what sessions share: the service, the worker pool

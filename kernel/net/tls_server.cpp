@@ -40,6 +40,7 @@ struct TlsServer::State : std::enable_shared_from_this<TlsServer::State> {
 
   mutable std::mutex mutex;  // admission is released from connections' strands
   std::map<std::string, std::size_t> open_by_address;
+  std::vector<std::weak_ptr<TlsConnection>> connections;  // for abort_all()
   TlsServerStats stats;
 
   // The admission ticket: released when the connection object goes away.
@@ -99,6 +100,11 @@ struct TlsServer::State : std::enable_shared_from_this<TlsServer::State> {
     }
     auto connection = std::make_shared<TlsConnection>(strand, std::move(socket), context,
                                                       options.limits, std::move(admission));
+    {
+      const std::lock_guard lock(mutex);
+      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
+      connections.push_back(connection);
+    }
     connection->handshake(ssl::stream_base::server, [self = shared_from_this(),
                                                      connection](const std::string& failure) {
       if (!failure.empty()) {
@@ -129,6 +135,18 @@ TlsServer::TlsServer(asio::io_context& io, const identity::SigningKey& key,
 
 TlsServer::~TlsServer() {
   stop();
+}
+
+void TlsServer::abort_all(const std::string& reason) {
+  std::vector<std::shared_ptr<TlsConnection>> open;
+  {
+    const std::lock_guard lock(state_->mutex);
+    for (const auto& weak : state_->connections) {
+      if (auto connection = weak.lock()) open.push_back(std::move(connection));
+    }
+    state_->connections.clear();
+  }
+  for (const auto& connection : open) connection->abort(reason);
 }
 
 tcp::endpoint TlsServer::local_endpoint() const {

@@ -52,6 +52,9 @@ class TlsServer {
   [[nodiscard]] TlsServerStats stats() const;
   // Stops accepting; open connections are their owners' to close.
   void stop();
+  // Aborts every connection this server accepted that is still open (for
+  // shutting down: their handlers run, and release what they hold).
+  void abort_all(const std::string& reason);
 
  private:
   struct State;

@@ -39,9 +39,12 @@ class Server:
 
     def __init__(self, data_dir, *extra):
         self.data_dir = data_dir
+        # stderr to a file: a pipe nobody reads could fill and stall the server.
+        self.stderr_path = data_dir.rstrip("/") + f".stderr.{time.monotonic_ns()}"
+        self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(
             [PARLEY, "login-server", "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.lines = queue.Queue()
         self.output = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -53,7 +56,7 @@ class Server:
             if line is None:
                 self.kill()
                 fail(f"login server did not say it was listening: {self.output} "
-                     f"{self.proc.stderr.read()}")
+                     f"{self.error_output()}")
             if "public key " in line:
                 self.key = line.split("public key ")[1].split()[0]
             if "listening on " in line:
@@ -65,6 +68,11 @@ class Server:
             self.output.append(line.rstrip("\n"))
             self.lines.put(line.rstrip("\n"))
         self.lines.put(None)
+
+    def error_output(self):
+        self.stderr.flush()
+        with open(self.stderr_path) as f:
+            return f.read()[-4000:]
 
     def next_line(self, deadline):
         try:
@@ -85,6 +93,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
                 fail("login server did not stop on SIGTERM")
+            # Non-zero also when a sanitizer found a leak or an error on the way out.
+            check(self.proc.returncode == 0,
+                  f"login server exited {self.proc.returncode}: {self.error_output()}")
         deadline = time.monotonic() + DEADLINE_S
         while True:
             line = self.next_line(deadline)

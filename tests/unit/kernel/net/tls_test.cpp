@@ -329,6 +329,22 @@ TEST_F(TlsTest, TotalLimitRefusesBeforeTls) {
   EXPECT_EQ(server_->stats().refused_over_total, 1U);
 }
 
+TEST_F(TlsTest, AbortAllClosesEveryOpenConnection) {
+  start_server(fast_options());
+  std::vector<std::string> closed;
+  for (int i = 0; i < 3; ++i) {
+    auto [client, error] = connect(server_key_.public_key());
+    ASSERT_TRUE(client) << error;
+    client->start([](std::vector<std::uint8_t>) {},
+                  [&](const std::string& reason) { closed.push_back(reason); });
+  }
+  // Started on the server side too (handshake done, handlers installed).
+  ASSERT_TRUE(run_until([&] { return server_connections_.size() == 3; }));
+  server_->abort_all("shutting down");
+  ASSERT_TRUE(run_until([&] { return closed.size() == 3 && server_->stats().open == 0; }));
+  EXPECT_EQ(server_close_reasons_, std::vector<std::string>(3, "shutting down"));
+}
+
 TEST_F(TlsTest, OversizeSendFailsAtTheSender) {
   start_server(fast_options());
   auto [client, error] = connect(server_key_.public_key());
