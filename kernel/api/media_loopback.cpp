@@ -244,8 +244,9 @@ MediaLoopbackReport run_media_loopback(const plugin::PluginHost& host,
 
   report.audio_seconds = static_cast<double>(all_source.size()) / report.input_rate_hz;
   if (report.audio_seconds > 0) {
-    report.payload_bitrate_bps = report.payload_bytes * 8.0 / report.audio_seconds;
-    report.wire_bitrate_bps = report.wire_bytes * 8.0 / report.audio_seconds;
+    report.payload_bitrate_bps =
+        static_cast<double>(report.payload_bytes) * 8 / report.audio_seconds;
+    report.wire_bitrate_bps = static_cast<double>(report.wire_bytes) * 8 / report.audio_seconds;
   }
   const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
   report.encode_speed_x_realtime = report.audio_seconds / std::max(seconds(encode_time), 1e-9);

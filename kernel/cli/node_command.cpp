@@ -4,7 +4,6 @@
 #include <ifaddrs.h>
 #include <netdb.h>
 
-#include <boost/algorithm/string.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
@@ -13,8 +12,11 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/algorithm/string/trim.hpp>
+
 #include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
+#include "config/list_option.hpp"
 #include "config/paths.hpp"
 #include "identity/private_file.hpp"
 #include "net/tls_client.hpp"
@@ -59,16 +61,9 @@ std::optional<Endpoint> parse_numeric(const std::string& text) {
   return Endpoint(address, static_cast<std::uint16_t>(port));
 }
 
+// Lists may be comma-separated or repeated options, as everywhere in Parley.
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& value : values) {
-    std::vector<std::string> parts;
-    boost::split(parts, value, boost::is_any_of(", "), boost::token_compress_on);
-    for (auto& part : parts) {
-      if (!part.empty()) out.push_back(part);
-    }
-  }
-  return out;
+  return config::split_list(values);
 }
 
 // bootstrap.list beside the config file: one host:port a line, # comments.

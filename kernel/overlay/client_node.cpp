@@ -163,7 +163,7 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
     const auto attempt = generation;
     std::weak_ptr<State> weak = shared_from_this();
     link->start(
-        [weak, attempt](std::vector<std::uint8_t> bytes) {
+        [weak, attempt](const std::vector<std::uint8_t>& bytes) {
           auto self = weak.lock();
           if (self && attempt == self->generation) self->on_message(bytes);
         },

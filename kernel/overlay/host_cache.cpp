@@ -12,7 +12,7 @@ namespace parley::overlay {
 namespace {
 
 using nlohmann::json;
-constexpr std::int64_t kRecentS = 24 * 3600;
+constexpr std::int64_t kRecentS = std::int64_t{24} * 3600;
 
 bool better(const HostCacheEntry& a, const HostCacheEntry& b, std::int64_t now) {
   const bool a_recent = a.last_success_unix_s != 0 && now - a.last_success_unix_s <= kRecentS;

@@ -22,7 +22,7 @@
 namespace parley::overlay {
 
 inline constexpr std::size_t kHostCacheCapacity = 200;
-inline constexpr std::uintmax_t kMaxHostCacheFileBytes = 256 * 1024;
+inline constexpr std::uintmax_t kMaxHostCacheFileBytes = std::uintmax_t{256} * 1024;
 
 struct HostCacheEntry {
   std::string address;  // "host:port"

@@ -68,7 +68,8 @@ void read_node_config(const std::filesystem::path& file, NodeConfig& config) {
     } else if (key == "upload_kbps") {
       config.upload_kbps = static_cast<unsigned>(number(value, where));
     } else {
-      throw std::runtime_error(where + ": unknown [node] setting '" + key + "'");
+      throw std::runtime_error(
+          std::string(where).append(": unknown [node] setting '").append(key).append("'"));
     }
   }
   if (config.keep_alive_interval.count() < 10 || config.keep_alive_timeout.count() < 10) {

@@ -18,7 +18,7 @@ inline constexpr const char* kOverlayProtocol = "parley-overlay";
 inline constexpr std::uint32_t kOverlayVersionMajor = 1;
 inline constexpr std::uint32_t kOverlayVersionMinor = 0;
 
-inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
+inline constexpr std::size_t kMaxMessageBytes = std::size_t{16} * 1024;
 inline constexpr std::size_t kMaxListEntries = 200;  // the seed's host cache size
 inline constexpr std::size_t kMaxTextBytes = 256;
 inline constexpr std::size_t kKeyBytes = 32;

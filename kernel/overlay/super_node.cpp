@@ -111,12 +111,12 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
     if (!slot) slot = learned_key;
   }
 
-  void accept(std::shared_ptr<net::TlsConnection> connection) {
+  void accept(const std::shared_ptr<net::TlsConnection>& connection) {
     auto* raw = connection.get();
     sessions[raw] = Session{connection};
     std::weak_ptr<State> weak = shared_from_this();
     connection->start(
-        [weak, raw](std::vector<std::uint8_t> bytes) {
+        [weak, raw](const std::vector<std::uint8_t>& bytes) {
           if (auto self = weak.lock()) self->on_message(raw, bytes);
         },
         [weak, raw](const std::string& reason) {
@@ -226,19 +226,20 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
       const auto known_key = known.count(address) != 0 ? known[address] : std::nullopt;
       std::weak_ptr<State> weak = shared_from_this();
       connect_tofu(io, peer, known_key, limits(), options.config.connect_timeout,
-                   [weak, address](std::shared_ptr<net::TlsConnection> connection,
+                   [weak, address](const std::shared_ptr<net::TlsConnection>& connection,
                                    const std::string& error) {
                      auto self = weak.lock();
                      if (!self || self->stopped) {
                        if (connection) connection->abort("stopped");
                        return;
                      }
-                     self->on_peer_connected(address, std::move(connection), error);
+                     self->on_peer_connected(address, connection, error);
                    });
     }
   }
 
-  void on_peer_connected(const std::string& address, std::shared_ptr<net::TlsConnection> link,
+  void on_peer_connected(const std::string& address,
+                         const std::shared_ptr<net::TlsConnection>& link,
                          const std::string& error) {
     if (!link) {
       outgoing.erase(address);
@@ -325,12 +326,11 @@ SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,
   server_options.max_connections = state.options.config.max_connections;
   server_options.max_connections_per_address = state.options.config.max_connections_per_address;
   std::weak_ptr<State> weak = state_;
-  state.server =
-      std::make_unique<net::TlsServer>(io, key, state.options.listen, server_options,
-                                       [weak](std::shared_ptr<net::TlsConnection> connection) {
-                                         if (auto self = weak.lock(); self && !self->stopped)
-                                           self->accept(std::move(connection));
-                                       });
+  state.server = std::make_unique<net::TlsServer>(
+      io, key, state.options.listen, server_options,
+      [weak](const std::shared_ptr<net::TlsConnection>& connection) {
+        if (auto self = weak.lock(); self && !self->stopped) self->accept(connection);
+      });
   state.self_address = endpoint_text(state.server->local_endpoint());
   if (state.options.stun) {
     state.stun_socket.open(state.options.stun->protocol());
