@@ -126,7 +126,7 @@ std::string read_private_file(const std::filesystem::path& path, std::string_vie
     if (n == 0) break;
     bytes.append(buffer.data(), static_cast<std::size_t>(n));
     // Key and certificate files are a few hundred bytes; anything large is not ours.
-    if (bytes.size() > 64 * 1024) throw IdentityError(path.string() + " is too large");
+    if (bytes.size() > std::size_t{64} * 1024) throw IdentityError(path.string() + " is too large");
   }
   OPENSSL_cleanse(buffer.data(), buffer.size());
   return bytes;
