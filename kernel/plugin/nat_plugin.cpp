@@ -1,5 +1,7 @@
 #include "plugin/nat_plugin.hpp"
 
+#include "plugin/abi_timeout.hpp"
+
 #include <exception>
 #include <limits>
 #include <stdexcept>
@@ -46,14 +48,6 @@ bool well_formed(const parley_candidate& candidate, const parley_nat_info& info)
   return known_type && (info.produces & (1u << candidate.type)) != 0 &&
          valid_family(candidate.address) && valid_family(candidate.base) &&
          candidate.address.port != 0 && (candidate.protocol == 17 || candidate.protocol == 6);
-}
-
-std::uint32_t to_timeout_ms(std::chrono::milliseconds timeout) {
-  const auto count = timeout.count();
-  if (count <= 0) return 0;
-  return count > std::numeric_limits<std::uint32_t>::max()
-             ? std::numeric_limits<std::uint32_t>::max()
-             : static_cast<std::uint32_t>(count);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "plugin/transport_plugin.hpp"
 
+#include "plugin/abi_timeout.hpp"
+
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -12,14 +14,6 @@ void check(parley_status status, const std::string& transport, const char* call)
     throw PluginCallError(
         status, "transport " + transport + ": " + call + " failed: " + describe_status(status));
   }
-}
-
-std::uint32_t to_timeout_ms(std::chrono::milliseconds timeout) {
-  const auto count = timeout.count();
-  if (count <= 0) return 0;
-  return count > std::numeric_limits<std::uint32_t>::max()
-             ? std::numeric_limits<std::uint32_t>::max()
-             : static_cast<std::uint32_t>(count);
 }
 
 }  // namespace
