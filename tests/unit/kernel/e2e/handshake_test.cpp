@@ -1,12 +1,21 @@
 // The handshake between two in-process peers with real keys and certificates:
 // what both sides agree on, the negotiation rule, the state machine and the
 // freshness checks.
-#include <regex>
-
 #include "e2e_fixture.hpp"
 
 namespace parley::e2e_test {
 namespace {
+
+// "ddddd ddddd ddddd ddddd ddddd ddddd" (std::regex trips GCC 12's
+// uninitialized-use warning under ASan, so by hand).
+bool is_safety_number(const std::string& text) {
+  if (text.size() != 35) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool separator = i % 6 == 5;
+    if (separator ? text[i] != ' ' : (text[i] < '0' || text[i] > '9')) return false;
+  }
+  return true;
+}
 
 CipherKeySizes aes256_sizes() {
   return {32, 12};
@@ -51,8 +60,7 @@ TEST_F(HandshakeTest, BothSidesAgreeOnKeysSuiteAndSafetyNumber) {
   EXPECT_EQ(a.transcript_hash, b.transcript_hash);
 
   EXPECT_EQ(a.safety_number, b.safety_number);
-  EXPECT_TRUE(std::regex_match(a.safety_number, std::regex("([0-9]{5} ){5}[0-9]{5}")))
-      << a.safety_number;
+  EXPECT_TRUE(is_safety_number(a.safety_number)) << a.safety_number;
 
   EXPECT_EQ(a.outbound.direction(), KeyDirection::initiator_to_responder);
   EXPECT_EQ(b.inbound.direction(), KeyDirection::initiator_to_responder);
