@@ -25,7 +25,7 @@ struct TofuOperation : std::enable_shared_from_this<TofuOperation> {
         resolver(strand),
         socket(strand),
         deadline(strand),
-        expected(std::move(expected_key)),
+        expected(expected_key),
         limits(connection_limits),
         done(std::move(handler)) {}
 
