@@ -22,6 +22,7 @@
 #include "identity/private_file.hpp"
 #include "identity/user_id.hpp"
 #include "log/log.hpp"
+#include "net/numeric_endpoint.hpp"
 
 namespace parley::cli {
 namespace {
@@ -64,25 +65,8 @@ std::string date_or_dash(std::int64_t unix_s) {
   return unix_s == 0 ? "-" : identity::format_utc(unix_s);
 }
 
-// ADDRESS:PORT with a numeric address; port 0 asks for any free port.
 std::optional<net::tcp::endpoint> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  auto host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto* end = port_text.data() + port_text.size();
-  if (port_text.empty() || std::from_chars(port_text.data(), end, port).ptr != end ||
-      port > 65535) {
-    return std::nullopt;
-  }
-  boost::system::error_code error;
-  const auto address = boost::asio::ip::make_address(host, error);
-  if (error) return std::nullopt;
-  return net::tcp::endpoint(address, static_cast<std::uint16_t>(port));
+  return net::parse_numeric_endpoint<net::tcp::endpoint>(text);
 }
 
 login::LoginServiceConfig service_config(const po::variables_map& values) {

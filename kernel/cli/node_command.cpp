@@ -19,6 +19,7 @@
 #include "config/list_option.hpp"
 #include "config/paths.hpp"
 #include "identity/private_file.hpp"
+#include "net/numeric_endpoint.hpp"
 #include "net/tls_client.hpp"
 #include "overlay/client_node.hpp"
 #include "overlay/node_config.hpp"
@@ -39,26 +40,9 @@ constexpr const char* kUsage =
     "bootstrap list) and fails over when it is lost. Limits and keep-alive times come\n"
     "from the [node] section of parley.conf (docs/overlay.md).\n";
 
-// ADDRESS:PORT with a numeric address; port 0 asks for any free port.
 template <typename Endpoint>
 std::optional<Endpoint> parse_numeric(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  auto host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto* end = port_text.data() + port_text.size();
-  if (port_text.empty() || std::from_chars(port_text.data(), end, port).ptr != end ||
-      port > 65535) {
-    return std::nullopt;
-  }
-  boost::system::error_code error;
-  const auto address = asio::ip::make_address(host, error);
-  if (error) return std::nullopt;
-  return Endpoint(address, static_cast<std::uint16_t>(port));
+  return net::parse_numeric_endpoint<Endpoint>(text);
 }
 
 // Lists may be comma-separated or repeated options, as everywhere in Parley.
