@@ -76,6 +76,16 @@ void TlsConnection::handshake(ssl::stream_base::handshake_type side, HandshakeHa
             return;
           }
           peer_key_ = peer_public_key(stream_.native_handle());
+          // RFC 8446 section 7.5 / RFC 9266: unique to this session, so a
+          // signature over it cannot be replayed on another connection.
+          if (SSL_export_keying_material(stream_.native_handle(), channel_binding_.data(),
+                                         channel_binding_.size(), kChannelBindingLabel.data(),
+                                         kChannelBindingLabel.size(), nullptr, 0, 0) != 1) {
+            const std::string why = "TLS exporter failed";
+            finish(why);
+            done(why);
+            return;
+          }
           done({});
         }));
   });

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/frame_codec.hpp"
@@ -45,6 +46,11 @@ struct ConnectionLimits {
   std::chrono::milliseconds idle_timeout{60'000};  // 0: no idle limit
   std::size_t max_queued_send_bytes = std::size_t{1024} * 1024;
 };
+
+// RFC 9266 names its exporter label "EXPORTER-Channel-Binding"; Parley uses
+// its own label so its proofs never collide with another protocol's.
+inline constexpr std::string_view kChannelBindingLabel = "EXPORTER-parley-channel-binding";
+using ChannelBinding = std::array<std::uint8_t, 32>;
 
 class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
  public:
@@ -80,6 +86,11 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
   // client's on a server connection when the server asked for one.
   [[nodiscard]] const std::optional<identity::PublicKey>& peer_key() const { return peer_key_; }
   [[nodiscard]] const ConnectionLimits& limits() const { return limits_; }
+  // 32 bytes from the TLS exporter (label kChannelBindingLabel), the same on
+  // both ends of this session and on no other: what an in-band proof of key
+  // possession signs so it cannot be replayed elsewhere. Valid after a
+  // successful handshake.
+  [[nodiscard]] const ChannelBinding& channel_binding() const { return channel_binding_; }
   [[nodiscard]] Strand& strand() { return strand_; }
 
  private:
@@ -108,6 +119,7 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
   PinCheck pin_;
   bool pinned_ = false;
   std::optional<identity::PublicKey> peer_key_;
+  ChannelBinding channel_binding_{};
 
   FrameDecoder decoder_;
   std::array<std::uint8_t, std::size_t{16} * 1024> read_buffer_{};

@@ -1,0 +1,102 @@
+// A super node's use of the directory plugin (directory/1.0): runs the
+// plugin's node, and turns its blocking calls into asynchronous ones whose
+// completions run on the super node's io_context. Every record that comes out
+// of the directory is verified (directory/presence_record.hpp) before anyone
+// sees it; forged, altered, expired or misfiled records are dropped and
+// counted.
+//
+// Blocking calls run on one worker thread with a bounded queue: a flood of
+// searches is refused with "busy" rather than queued without end.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "directory/presence_record.hpp"
+#include "plugin/directory_plugin.hpp"
+
+namespace parley::overlay {
+
+struct VerifiedPresence {
+  std::vector<std::uint8_t> record;  // the signed bytes, to pass on unchanged
+  directory::Presence presence;
+};
+
+struct DirectoryServiceStats {
+  std::uint64_t published = 0;
+  std::uint64_t publish_failures = 0;
+  std::uint64_t lookups = 0;
+  std::uint64_t records_rejected = 0;  // failed verification
+  std::uint64_t refused_busy = 0;      // queue full
+  std::uint64_t notices = 0;           // listen changes delivered
+  std::size_t subscriptions = 0;
+  std::uint32_t directory_peers = 0;
+};
+
+struct DirectoryServiceOptions {
+  plugin::DirectoryNodeConfig node;  // listen, bootstrap, state_dir
+  identity::PublicKey login_server_key;
+  std::size_t max_queued = 256;
+  std::size_t max_subscriptions = 20'000;
+};
+
+class DirectoryService {
+ public:
+  // Starts the plugin's node (throws plugin::PluginCallError when it cannot
+  // bind) and the worker thread.
+  DirectoryService(boost::asio::io_context& io, const plugin::DirectoryPlugin& plugin,
+                   DirectoryServiceOptions options);
+  ~DirectoryService();  // stops the node and joins the worker; no handler runs after
+  DirectoryService(const DirectoryService&) = delete;
+  DirectoryService& operator=(const DirectoryService&) = delete;
+
+  // The directory node's bound address ("host:port"), for Peer messages.
+  [[nodiscard]] std::string listen_address() const;
+  [[nodiscard]] DirectoryServiceStats stats() const;
+
+  // Handlers run on the io_context. error empty: done.
+  using PublishDone = std::function<void(const std::string& error)>;
+  // The record must verify for user_id (checked again here); ttl_s > 0.
+  void publish(const std::string& user_id, std::vector<std::uint8_t> record, std::uint32_t ttl_s,
+               PublishDone done);
+
+  using LookupDone =
+      std::function<void(std::vector<VerifiedPresence> found, const std::string& error)>;
+  void lookup(const std::string& user_id, std::chrono::milliseconds timeout, LookupDone done);
+  // Every user id starting with prefix; at most max_results records.
+  void lookup_prefix(const std::string& prefix, std::chrono::milliseconds timeout,
+                     std::size_t max_results, LookupDone done);
+
+  // Changes of one user's record, verified, on the io_context: the current
+  // record, or nullopt when it expired or went offline. Cancelled when the
+  // returned handle is destroyed (no call after that, even one already queued).
+  using ChangeHandler = std::function<void(const std::string& user_id,
+                                           const std::optional<VerifiedPresence>& now)>;
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(Subscription&&) noexcept = default;
+    Subscription& operator=(Subscription&&) noexcept = default;
+    ~Subscription();
+    explicit operator bool() const { return static_cast<bool>(state_); }
+
+   private:
+    friend class DirectoryService;
+    struct State;
+    std::shared_ptr<State> state_;
+  };
+  // Empty Subscription when the cap is reached or the plugin cannot listen.
+  Subscription listen(const std::string& user_id, ChangeHandler on_change);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parley::overlay
