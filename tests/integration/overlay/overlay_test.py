@@ -159,6 +159,43 @@ try:
     silent.close()
     c3.stop()
 
+    # A connection flood from one address (127.0.0.9): past
+    # max_connections_per_address (64 in this config) connections are closed
+    # at once, before any TLS; those admitted but silent are closed by the
+    # handshake deadline; a client from another address attaches meanwhile.
+    import select
+    flood_started = time.monotonic()
+    flood = []
+    for _ in range(80):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.9", 0))
+        s.connect((host, int(port)))
+        flood.append(s)
+    c4 = client("c4", sn1.address)
+    check(c4.wait_for(r"attached to (\S+)").group(1) == sn1.address,
+          "sn1 serves a client from another address during an 80-connection flood")
+    closed_after = {}
+    end = time.monotonic() + DEADLINE_S
+    while len(closed_after) < len(flood) and time.monotonic() < end:
+        open_ones = [s for s in flood if s not in closed_after]
+        readable, _, _ = select.select(open_ones, [], [], max(0.0, end - time.monotonic()))
+        for s in readable:
+            try:
+                data = s.recv(1)
+            except ConnectionError:
+                data = b""
+            if data == b"":
+                closed_after[s] = time.monotonic() - flood_started
+    quick = sum(1 for t in closed_after.values() if t < 1.0)
+    check(len(closed_after) == len(flood),
+          f"every flood connection was closed within {DEADLINE_S:.0f} s "
+          f"(latest after {max(closed_after.values(), default=0):.1f} s)")
+    check(quick >= 80 - 64, f"{quick} flood connections over the per-address limit "
+          "were refused at once (expected at least 16)")
+    for s in flood:
+        s.close()
+    c4.stop()
+
     # SIGKILL the super node c1 is attached to: c1 must re-attach elsewhere.
     marks = {c.name: len(c.log) for c in (c1, c2)}
     killed_at = time.monotonic()
