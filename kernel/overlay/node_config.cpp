@@ -65,6 +65,13 @@ void read_node_config(const std::filesystem::path& file, NodeConfig& config) {
       config.max_connections = number(value, where);
     } else if (key == "max_connections_per_address") {
       config.max_connections_per_address = number(value, where);
+    } else if (key == "login_server_key") {
+      config.login_server_key = identity::PublicKey::from_text(value);
+      if (!config.login_server_key) {
+        throw std::runtime_error(where + ": login_server_key is not an Ed25519 public key");
+      }
+    } else if (key == "max_relayed_calls") {
+      config.max_relayed_calls = number(value, where);
     } else if (key == "upload_kbps") {
       config.upload_kbps = static_cast<unsigned>(number(value, where));
     } else {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "identity/signing_key.hpp"
 #include "overlay/promotion.hpp"
 
 namespace parley::overlay {
@@ -21,6 +22,9 @@ struct NodeConfig {
   std::size_t max_connections = 2048;
   std::size_t max_connections_per_address = 32;
   unsigned upload_kbps = 0;  // for the promotion rule; 0: unknown
+  // Super node: the login server whose certificates it accepts; empty: no users.
+  std::optional<identity::PublicKey> login_server_key;
+  std::size_t max_relayed_calls = 200;  // media relay slots at once
 };
 
 // Reads [node] from file (other sections are skipped). Throws

@@ -22,6 +22,14 @@ inline constexpr std::size_t kMaxMessageBytes = std::size_t{16} * 1024;
 inline constexpr std::size_t kMaxListEntries = 200;  // the seed's host cache size
 inline constexpr std::size_t kMaxTextBytes = 256;
 inline constexpr std::size_t kKeyBytes = 32;
+inline constexpr std::size_t kMaxIdBytes = 64;          // user ids (identity/user_id.hpp), call ids
+inline constexpr std::size_t kMaxPresenceBytes = 2048;  // directory::kMaxPresenceRecordBytes
+inline constexpr std::size_t kMaxSubscriptions = 200;
+inline constexpr std::size_t kMaxSearchResults = 50;
+inline constexpr std::size_t kMaxCallPayloadBytes = std::size_t{4} * 1024;
+inline constexpr std::size_t kMaxCertificateBytes = 206;  // identity::kMaxCertificateBytes
+inline constexpr std::size_t kProofBytes = 64;            // an Ed25519 signature
+inline constexpr std::size_t kMaxSuperNodeHops = 2;
 
 std::vector<std::uint8_t> encode(const OverlayMessage& message);
 

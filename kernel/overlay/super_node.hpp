@@ -2,6 +2,13 @@
 // TLS, answers STUN Binding requests on UDP, and peers with other super nodes
 // so that every host cache can learn many of them.
 //
+// With a login server key it also serves users (docs/overlay.md): a client
+// attaches with its certificate and a proof bound to the TLS session; the
+// super node publishes its presence in the directory, answers its searches,
+// pushes its buddies' presence, routes its call signaling to the callee's
+// super node, and relays media for the calls its own users start (the UDP
+// socket of --stun doubles as the relay port).
+//
 // Threading: run the io_context on one thread. Connection handlers run on
 // their strands, and with one thread nothing else runs at the same time, so
 // the node's tables need no lock.
@@ -18,15 +25,24 @@
 #include "identity/signing_key.hpp"
 #include "net/tls_client.hpp"
 #include "net/tls_connection.hpp"
+#include "overlay/media_relay.hpp"
 #include "overlay/node_config.hpp"
 
 namespace parley::overlay {
+
+class DirectoryService;
 
 struct SuperNodeOptions {
   net::tcp::endpoint listen;
   std::optional<boost::asio::ip::udp::endpoint> stun;  // empty: no STUN server
   std::vector<net::HostPort> peers;                    // super nodes to peer with
   NodeConfig config;
+  // Whose certificates users attach with; empty: anonymous clients only.
+  std::optional<identity::PublicKey> login_server_key;
+  // Presence and search; not owned, must outlive the node. Null: none (users
+  // may attach and call, but not publish, search or subscribe).
+  DirectoryService* directory = nullptr;
+  MediaRelayLimits relay;  // relay.max_slots comes from config.max_relayed_calls
 };
 
 struct SuperNodeStats {
@@ -36,6 +52,13 @@ struct SuperNodeStats {
   std::uint64_t attaches_refused = 0;
   std::uint64_t bad_messages = 0;
   std::uint64_t stun_answers = 0;
+  std::size_t users = 0;                 // attached clients with a certificate
+  std::uint64_t call_routes = 0;         // delivered or forwarded
+  std::uint64_t call_routes_failed = 0;  // answered with CallRouteFailed or dropped
+  std::uint64_t relayed_packets = 0;
+  std::uint64_t relayed_bytes = 0;
+  std::uint64_t relay_dropped = 0;
+  std::size_t relay_slots = 0;
 };
 
 class SuperNode {
@@ -52,6 +75,8 @@ class SuperNode {
 
   [[nodiscard]] net::tcp::endpoint local_endpoint() const;
   [[nodiscard]] std::optional<boost::asio::ip::udp::endpoint> stun_endpoint() const;
+  // host:port as this node names itself (AttachOk.super_node, Peer, presence).
+  [[nodiscard]] std::string self_address() const;
   [[nodiscard]] SuperNodeStats stats() const;
   void stop();
 

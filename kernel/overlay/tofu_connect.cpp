@@ -20,13 +20,15 @@ int accept_any_server_key(X509_STORE_CTX* /*unused*/, void* /*unused*/) {
 
 struct TofuOperation : std::enable_shared_from_this<TofuOperation> {
   TofuOperation(asio::io_context& io, std::optional<identity::PublicKey> expected_key,
-                net::ConnectionLimits connection_limits, TofuHandler handler)
+                net::ConnectionLimits connection_limits, const identity::SigningKey* own_key,
+                TofuHandler handler)
       : strand(asio::make_strand(io)),
         resolver(strand),
         socket(strand),
         deadline(strand),
         expected(expected_key),
         limits(connection_limits),
+        client_key(own_key),
         done(std::move(handler)) {}
 
   net::TlsConnection::Strand strand;
@@ -35,6 +37,7 @@ struct TofuOperation : std::enable_shared_from_this<TofuOperation> {
   asio::steady_timer deadline;
   std::optional<identity::PublicKey> expected;
   net::ConnectionLimits limits;
+  const identity::SigningKey* client_key;
   TofuHandler done;
   std::string target;
   bool finished = false;
@@ -86,7 +89,7 @@ struct TofuOperation : std::enable_shared_from_this<TofuOperation> {
     deadline.cancel();
     std::shared_ptr<net::ssl::context> context;
     try {
-      context = std::make_shared<net::ssl::context>(net::make_client_tls_context(nullptr));
+      context = std::make_shared<net::ssl::context>(net::make_client_tls_context(client_key));
     } catch (const std::exception& failure) {
       done(nullptr, failure.what());
       return;
@@ -123,8 +126,8 @@ struct TofuOperation : std::enable_shared_from_this<TofuOperation> {
 void connect_tofu(asio::io_context& io, const net::HostPort& server,
                   const std::optional<identity::PublicKey>& expected_key,
                   const net::ConnectionLimits& limits, std::chrono::milliseconds connect_timeout,
-                  TofuHandler done) {
-  std::make_shared<TofuOperation>(io, expected_key, limits, std::move(done))
+                  TofuHandler done, const identity::SigningKey* client_key) {
+  std::make_shared<TofuOperation>(io, expected_key, limits, client_key, std::move(done))
       ->start(server, connect_timeout);
 }
 

@@ -23,10 +23,11 @@ using TofuHandler =
     std::function<void(std::shared_ptr<net::TlsConnection> connection, const std::string& error)>;
 
 // done runs on the connection's strand; the connection's peer_key() is the
-// server's key.
+// server's key. client_key, when given, is presented to a server that asks:
+// a super node proves its node key to the super nodes it peers with.
 void connect_tofu(net::asio::io_context& io, const net::HostPort& server,
                   const std::optional<identity::PublicKey>& expected_key,
                   const net::ConnectionLimits& limits, std::chrono::milliseconds connect_timeout,
-                  TofuHandler done);
+                  TofuHandler done, const identity::SigningKey* client_key = nullptr);
 
 }  // namespace parley::overlay

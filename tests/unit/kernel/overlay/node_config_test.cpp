@@ -28,9 +28,22 @@ TEST(OverlayNodeConfig, ReadsTheNodeSectionOnly) {
   std::filesystem::remove(path);
 }
 
+TEST(OverlayNodeConfig, ReadsTheLoginKeyAndRelayLimit) {
+  const auto key = identity::SigningKey::generate().public_key();
+  const auto path =
+      write_conf("[node]\nlogin_server_key = " + key.to_text() + "\nmax_relayed_calls = 7\n");
+  NodeConfig config;
+  read_node_config(path, config);
+  ASSERT_TRUE(config.login_server_key);
+  EXPECT_EQ(*config.login_server_key, key);
+  EXPECT_EQ(config.max_relayed_calls, 7U);
+  std::filesystem::remove(path);
+}
+
 TEST(OverlayNodeConfig, RefusesBadValues) {
   for (const char* text : {"[node]\npromotion = sometimes\n", "[node]\nmax_clients = -1\n",
-                           "[node]\nkeep_alive_ms = 1\n", "[node]\nunknown = 1\n"}) {
+                           "[node]\nlogin_server_key = not-a-key\n", "[node]\nkeep_alive_ms = 1\n",
+                           "[node]\nunknown = 1\n"}) {
     const auto path = write_conf(text);
     NodeConfig config;
     EXPECT_THROW(read_node_config(path, config), std::runtime_error) << text;
