@@ -52,7 +52,10 @@ class DirectoryService {
   // bind) and the worker thread.
   DirectoryService(boost::asio::io_context& io, const plugin::DirectoryPlugin& plugin,
                    DirectoryServiceOptions options);
-  ~DirectoryService();  // stops the node and joins the worker; no handler runs after
+  // Stops the node and joins the worker (a running lookup finishes first); no
+  // handler runs after, even one already posted. Call it on the io_context's
+  // thread or when that is not running.
+  ~DirectoryService();
   DirectoryService(const DirectoryService&) = delete;
   DirectoryService& operator=(const DirectoryService&) = delete;
 
@@ -68,16 +71,23 @@ class DirectoryService {
 
   using LookupDone =
       std::function<void(std::vector<VerifiedPresence> found, const std::string& error)>;
+  // The user's newest verified record (of several copies, the highest
+  // sequence); found empty and no error: there is none.
   void lookup(const std::string& user_id, std::chrono::milliseconds timeout, LookupDone done);
   // Every user id starting with prefix; at most max_results records.
   void lookup_prefix(const std::string& prefix, std::chrono::milliseconds timeout,
                      std::size_t max_results, LookupDone done);
 
   // Changes of one user's record, verified, on the io_context: the current
-  // record, or nullopt when it expired or went offline. Cancelled when the
-  // returned handle is destroyed (no call after that, even one already queued).
-  using ChangeHandler = std::function<void(const std::string& user_id,
-                                           const std::optional<VerifiedPresence>& now)>;
+  // record (an offline one too: the reader decides), or nullopt when the
+  // directory dropped it at its TTL. A record that fails verification is
+  // dropped and counted, not delivered; one whose sequence is not above the
+  // last delivered (an older version back after a newer one expired, or a
+  // replay) is skipped. Cancelled when the returned handle is
+  // destroyed (no call after that, even one already queued); destroy it on
+  // the io_context's thread or when that is not running.
+  using ChangeHandler =
+      std::function<void(const std::string& user_id, const std::optional<VerifiedPresence>& now)>;
   class Subscription {
    public:
     Subscription() = default;
