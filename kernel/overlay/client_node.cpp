@@ -2,10 +2,12 @@
 
 #include <openssl/rand.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "log/log.hpp"
 #include "net/tls_client.hpp"
+#include "overlay/client_user_session.hpp"
 #include "overlay/host_cache.hpp"
 #include "overlay/overlay_messages.hpp"
 #include "overlay/stun_binding.hpp"
@@ -37,6 +39,19 @@ constexpr int kStunAttempts = 4;
 constexpr std::chrono::milliseconds kStunRetry{500};
 // After every candidate failed, wait this long before the next round.
 constexpr std::chrono::milliseconds kRoundPause{1'000};
+// stop(): how long the Detach may take to be written before the node says it stopped.
+constexpr std::chrono::milliseconds kDetachWait{1'000};
+
+// The super node's own address as it names it (for presence records), when
+// it is a usable host:port; else the address this node dialled.
+std::string advertised_address(const AttachOk& ok, const std::string& dialled) {
+  const auto& named = ok.super_node();
+  if (!named.empty() && named.size() <= directory::kMaxAddressBytes &&
+      net::parse_host_port(named)) {
+    return named;
+  }
+  return dialled;
+}
 
 }  // namespace
 
@@ -51,7 +66,13 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
         ack_timer(context),
         retry_timer(context),
         stun_timer(context),
-        stun_socket(context) {}
+        stun_socket(context),
+        detach_timer(context) {
+    if (options.user) {
+      user = std::make_shared<UserSession>(context, *options.user, options.presence_lifetime,
+                                           on_event);
+    }
+  }
 
   asio::io_context& io;
   ClientNodeOptions options;
@@ -82,7 +103,18 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
   StunTransactionId stun_id{};
   std::array<std::uint8_t, 2048> stun_buffer{};
   int stun_attempts = 0;
+  std::optional<udp::endpoint> super_node_udp;
+
+  std::shared_ptr<UserSession> user;  // with a user only
+  AttachedHandler on_attached_handler;
+  DetachedHandler on_detached_handler;
+
+  // stop(): stopped at once; finished once the offline record is out (or
+  // given up on) and the Detach queued; on_stopped once that is written.
   bool stopped = false;
+  bool finished = false;
+  asio::steady_timer detach_timer;
+  std::function<void()> on_stopped;
 
   void event(const std::string& line) {
     if (on_event) on_event(line);
@@ -174,6 +206,7 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
     link->send(encode(make_hello()));
     OverlayMessage attach;
     attach.mutable_attach()->set_node_name(options.node_name);
+    if (user) user->fill_attach(*attach.mutable_attach(), link->channel_binding());
     link->send(encode(attach));
     attach_sent = Clock::now();
   }
@@ -185,6 +218,11 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
       return;
     }
     const auto& message = *decoded.message;
+    if (stopped) {
+      // Only the confirmation of the offline record still matters.
+      if (user && message.body_case() == OverlayMessage::kPublishResult) user->handle(message);
+      return;
+    }
     switch (message.body_case()) {
       case OverlayMessage::kHello:
         if (auto problem = hello_problem(message); !problem.empty()) link->abort(problem);
@@ -203,12 +241,20 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
       case OverlayMessage::kDetach:
         link->close("super node detached us: " + log::sanitize(message.detach().reason(), 64));
         return;
-      default: return;
+      default:
+        if (user && attached) user->handle(message);
+        return;
     }
   }
 
   void on_attached(const AttachOk& ok) {
     if (attached) return;
+    if (user) {
+      if (auto problem = user->attach_problem(ok); !problem.empty()) {
+        link->abort(problem);
+        return;
+      }
+    }
     attached = true;
     const auto rtt_ms = static_cast<std::uint32_t>(ms_since(attach_sent));
     cache.record_success(current, *link->peer_key(), rtt_ms, unix_now_s());
@@ -221,11 +267,24 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
     }
     request_list();
     schedule_keep_alive();
+    super_node_udp.reset();
     if (ok.stun_port() != 0 && ok.stun_port() <= 65535) {
       stun_server = udp::endpoint(link->remote_endpoint().address(),
                                   static_cast<std::uint16_t>(ok.stun_port()));
+      super_node_udp = stun_server;
       start_stun();
     }
+    if (user) {
+      user->attached(advertised_address(ok, current), link->peer_key(),
+                     [weak = std::weak_ptr<State>(shared_from_this()),
+                      attempt = generation](const OverlayMessage& message) {
+                       auto self = weak.lock();
+                       if (self && attempt == self->generation && self->link) {
+                         self->link->send(encode(message));
+                       }
+                     });
+    }
+    if (on_attached_handler) on_attached_handler(current);
   }
 
   void request_list() {
@@ -281,21 +340,34 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
   }
 
   void on_lost(const std::string& reason) {
-    if (stopped) return;
+    if (stopped) {
+      // The link closed while stopping: after the Detach (done), or before
+      // the offline record was confirmed (nothing more to wait for).
+      ++generation;
+      link.reset();
+      if (finished) return notify_stopped();
+      if (user) user->detached(reason);
+      return finish_stop();
+    }
     ++generation;  // everything tied to the old link goes quiet
     keep_alive_timer.cancel();
     ack_timer.cancel();
     waiting_for_ack = false;
-    if (attached) {
+    const bool was_attached = attached;
+    attached = false;
+    link.reset();
+    super_node_udp.reset();
+    cache.record_failure(current);
+    save_cache();
+    if (was_attached) {
       lost_at = Clock::now();
       event("lost super node " + current + ": " + reason);
+      if (user) user->detached(reason);
+      if (on_detached_handler) on_detached_handler(reason);
+      if (stopped) return;  // the handler stopped the node
     } else {
       event("attach to " + current + " failed: " + reason);
     }
-    cache.record_failure(current);
-    save_cache();
-    attached = false;
-    link.reset();
     // After losing an attached super node, rank afresh: it now has a failure
     // and goes after the others. An attach that failed continues the round.
     if (lost_at) new_round();
@@ -354,6 +426,34 @@ struct ClientNode::State : std::enable_shared_from_this<State> {
           if (self->on_reflexive) self->on_reflexive(*mapped, local);
         });
   }
+
+  void finish_stop() {
+    if (finished) return;
+    finished = true;
+    if (user) user->shut_down();
+    if (!link) {
+      asio::post(io, [weak = std::weak_ptr<State>(shared_from_this())] {
+        if (auto self = weak.lock()) self->notify_stopped();
+      });
+      return;
+    }
+    OverlayMessage detach;
+    detach.mutable_detach()->set_reason("client stopping");
+    link->send(encode(detach));
+    link->close("client stopping");  // the close handler says when it is written
+    detach_timer.expires_after(kDetachWait);
+    detach_timer.async_wait(
+        [weak = std::weak_ptr<State>(shared_from_this())](const boost::system::error_code& error) {
+          if (auto self = weak.lock(); self && !error) self->notify_stopped();
+        });
+  }
+
+  void notify_stopped() {
+    detach_timer.cancel();
+    auto done = std::move(on_stopped);
+    on_stopped = nullptr;
+    if (done) done();
+  }
 };
 
 ClientNode::ClientNode(asio::io_context& io, ClientNodeOptions options, EventHandler on_event,
@@ -365,6 +465,10 @@ ClientNode::ClientNode(asio::io_context& io, ClientNodeOptions options, EventHan
 
 ClientNode::~ClientNode() {
   stop();
+  // No one will run the loop for this node again: the offline record (if
+  // any) and the Detach are queued now, in that order, without waiting.
+  state_->on_stopped = nullptr;
+  state_->finish_stop();
 }
 
 void ClientNode::start() {
@@ -380,19 +484,101 @@ void ClientNode::stop() {
   auto& state = *state_;
   if (state.stopped) return;
   state.stopped = true;
-  ++state.generation;
   state.keep_alive_timer.cancel();
   state.ack_timer.cancel();
+  state.waiting_for_ack = false;
   state.retry_timer.cancel();
   state.stun_timer.cancel();
   boost::system::error_code ignored;
   state.stun_socket.close(ignored);
-  if (state.link) {
-    OverlayMessage detach;
-    detach.mutable_detach()->set_reason("client stopping");
-    state.link->send(encode(detach));
-    state.link->close("client stopping");
+  if (state.user && state.link && state.attached) {
+    // Buddies should see "offline" now, not when the record expires.
+    state.user->go_offline([weak = std::weak_ptr<State>(state_)] {
+      if (auto self = weak.lock()) self->finish_stop();
+    });
+    return;
   }
+  state.finish_stop();
+}
+
+void ClientNode::on_stopped(std::function<void()> handler) {
+  state_->on_stopped = std::move(handler);
+}
+
+bool ClientNode::attached() const {
+  return state_->attached && !state_->stopped;
+}
+
+std::string ClientNode::super_node() const {
+  return attached() ? state_->current : std::string{};
+}
+
+std::optional<identity::PublicKey> ClientNode::super_node_key() const {
+  if (!attached() || !state_->link) return std::nullopt;
+  return state_->link->peer_key();
+}
+
+std::optional<udp::endpoint> ClientNode::super_node_udp() const {
+  return attached() ? state_->super_node_udp : std::nullopt;
+}
+
+void ClientNode::on_attached(AttachedHandler handler) {
+  state_->on_attached_handler = std::move(handler);
+}
+
+void ClientNode::on_detached(DetachedHandler handler) {
+  state_->on_detached_handler = std::move(handler);
+}
+
+void ClientNode::set_status(directory::Status status) {
+  if (state_->user) state_->user->set_status(status);
+}
+
+directory::Status ClientNode::status() const {
+  return state_->user ? state_->user->status() : directory::Status::online;
+}
+
+void ClientNode::set_media_addresses(std::vector<std::string> host_ports) {
+  if (state_->user) state_->user->set_media_addresses(std::move(host_ports));
+}
+
+void ClientNode::on_published(PublishHandler handler) {
+  if (state_->user) state_->user->on_published(std::move(handler));
+}
+
+void ClientNode::search(const std::string& query, bool prefix, std::chrono::milliseconds timeout,
+                        SearchHandler done) {
+  if (!state_->user || state_->stopped) {
+    const std::string error =
+        state_->stopped ? "the node is stopping" : "an anonymous node cannot search: give a user";
+    asio::post(state_->io, [done = std::move(done), error] { done({}, error); });
+    return;
+  }
+  state_->user->search(query, prefix, timeout, std::move(done));
+}
+
+void ClientNode::subscribe(std::vector<std::string> user_ids) {
+  if (state_->user) state_->user->subscribe(std::move(user_ids));
+}
+
+void ClientNode::on_presence(PresenceHandler handler) {
+  if (state_->user) state_->user->on_presence(std::move(handler));
+}
+
+bool ClientNode::send_call_route(const CallRoute& route) {
+  return state_->user && attached() && state_->user->send_call_route(route);
+}
+
+void ClientNode::on_call_route(std::function<void(const CallRoute&)> handler) {
+  if (state_->user) state_->user->on_call_route(std::move(handler));
+}
+
+void ClientNode::on_call_route_failed(std::function<void(const CallRouteFailed&)> handler) {
+  if (state_->user) state_->user->on_call_route_failed(std::move(handler));
+}
+
+void ClientNode::on_relay_offer(std::function<void(const RelayOffer&)> handler) {
+  if (state_->user) state_->user->on_relay_offer(std::move(handler));
 }
 
 }  // namespace parley::overlay

@@ -38,10 +38,10 @@ inline constexpr std::string_view kAttachProofContext = "parley attach proof v1"
 
 struct UserCredentials {
   std::string user_id;
-  std::string display_name;               // may be empty
-  std::vector<std::uint8_t> certificate;  // as the login server issued it
+  std::string display_name;                                  // may be empty
+  std::vector<std::uint8_t> certificate;                     // as the login server issued it
   std::shared_ptr<const identity::SigningKey> identity_key;  // the certified key
-  identity::PublicKey login_server_key;   // pinned
+  identity::PublicKey login_server_key;                      // pinned
 };
 
 struct ClientNodeOptions {
@@ -76,7 +76,12 @@ class ClientNode {
 
   void start();
   // Publishes an offline record (with a user), detaches politely and stops.
+  // The record and the Detach need the io_context to run a little longer:
+  // on_stopped says when they are out (at most about 2 s later; sooner when
+  // the super node confirms the record at once). Destroying the node instead
+  // queues both without waiting.
   void stop();
+  void on_stopped(std::function<void()> handler);
 
   // --- state --------------------------------------------------------------
   [[nodiscard]] bool attached() const;
@@ -105,8 +110,7 @@ class ClientNode {
   // error empty: the search ran (found may be empty). Not attached or no
   // answer within timeout + 2 s: error says so. Records failing verification
   // are dropped (counted in the event log), never returned.
-  using SearchHandler =
-      std::function<void(std::vector<FoundUser> found, const std::string& error)>;
+  using SearchHandler = std::function<void(std::vector<FoundUser> found, const std::string& error)>;
   void search(const std::string& query, bool prefix, std::chrono::milliseconds timeout,
               SearchHandler done);
 
@@ -114,8 +118,8 @@ class ClientNode {
   // Replaces the subscribed set (at most 200 user ids); kept across failover.
   void subscribe(std::vector<std::string> user_ids);
   // A buddy's presence changed: its verified record, or nullopt when it expired.
-  using PresenceHandler = std::function<void(const std::string& user_id,
-                                             const std::optional<FoundUser>& presence)>;
+  using PresenceHandler =
+      std::function<void(const std::string& user_id, const std::optional<FoundUser>& presence)>;
   void on_presence(PresenceHandler handler);
 
   // --- call signaling --------------------------------------------------------

@@ -17,13 +17,17 @@
 namespace parley::overlay {
 
 inline constexpr std::size_t kMaxSearchesInFlight = 64;
-inline constexpr std::size_t kMinPrefixBytes = 2;  // the super node refuses shorter ones
+inline constexpr std::size_t kMaxFoundUsers = 50;  // per search; the super node's cap too
+// overlay.proto allows 2, but the directory (plugins/directory/opendht) indexes
+// prefixes of 3 and 6 characters and refuses shorter searches: say so here,
+// before the query travels.
+inline constexpr std::size_t kMinPrefixBytes = 3;
 inline constexpr std::chrono::milliseconds kMaxSearchTimeout{5'000};  // the super node's cap
 // How long past its own timeout a search waits for the super node's answer.
 inline constexpr std::chrono::milliseconds kSearchAnswerGrace{2'000};
 
 // Empty when the query may be sent: exact, a valid user id; prefix, at least
-// two characters that can begin a user id. Otherwise why not, for people.
+// kMinPrefixBytes characters that can begin a user id. Otherwise why not, for people.
 std::optional<std::string> search_query_problem(const std::string& query, bool prefix);
 
 // Whether a record for user_id answers the query (a super node that returns

@@ -19,14 +19,14 @@ SearchTable::Pending pending(const std::string& query, Clock::time_point deadlin
   return p;
 }
 
-TEST(ClientNodeSearchQuery, ExactNeedsAUserIdPrefixAtLeastTwoCharacters) {
+TEST(ClientNodeSearchQuery, ExactNeedsAUserIdPrefixAtLeastThreeCharacters) {
   EXPECT_FALSE(search_query_problem("bob", false));
   EXPECT_TRUE(search_query_problem("Bob", false));
   EXPECT_TRUE(search_query_problem("", false));
-  EXPECT_FALSE(search_query_problem("bo", true));
-  EXPECT_TRUE(search_query_problem("b", true));
-  EXPECT_TRUE(search_query_problem("b*", true));
-  EXPECT_TRUE(search_query_problem("-x", true));
+  EXPECT_FALSE(search_query_problem("bob", true));
+  EXPECT_TRUE(search_query_problem("bo", true));
+  EXPECT_TRUE(search_query_problem("bo*", true));
+  EXPECT_TRUE(search_query_problem("-xy", true));
 }
 
 TEST(ClientNodeSearchQuery, AnswersMustMatchTheQuery) {

@@ -1,0 +1,374 @@
+"""Presence and search with real processes on 127.0.0.1 (docs/client.md).
+
+A login server, three peered super nodes whose directory nodes bootstrap from
+each other, users registered with `parley account register`, and one
+`parley client --console` per user, driven through its stdin. Every wait is on
+a line a process prints, with a deadline; never a sleep.
+
+Usage: presence_test.py PARLEY WORK_DIR [SEED]
+Prints the measured figures as lines starting with FIGURE.
+"""
+import os
+import queue
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+PARLEY, WORK = sys.argv[1], sys.argv[2]
+SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 20261125
+DEADLINE_S = 20.0
+PRESENCE_LIMIT_S = 3.0  # a buddy's status change must arrive within this
+CHURN_ROUNDS = 4
+PASSWORD = "correct horse battery"
+
+figures = {}
+
+
+def figure(name, value):
+    figures.setdefault(name, []).append(value)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+    print("ok:", message, flush=True)
+
+
+class Process:
+    """A `parley` process whose output lines are collected as they come."""
+
+    def __init__(self, name, args, env=None, stdin=False):
+        self.name = name
+        self.args = args
+        self.env = env
+        self.log = []
+        self.lines = queue.Queue()
+        self.proc = subprocess.Popen([PARLEY] + args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
+                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.log.append(line.rstrip())
+            self.lines.put(line.rstrip())
+        self.lines.put(None)
+
+    def mark(self):
+        return len(self.log)
+
+    def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
+        """The first line from index start on that matches; waits for it."""
+        end = time.monotonic() + deadline_s
+        seen = start
+        while True:
+            while seen < len(self.log):
+                match = re.search(pattern, self.log[seen])
+                seen += 1
+                if match:
+                    self.matched_at = seen  # the index after the matching line
+                    return match
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: no line matching {pattern!r} within "
+                                     f"{deadline_s} s; output:\n" + "\n".join(self.log[-80:]))
+            try:
+                self.lines.get(timeout=left)
+            except queue.Empty:
+                pass
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+CONF = os.path.join(WORK, "parley.conf")
+with open(CONF, "w") as f:
+    # Short keep-alives so a lost super node is noticed within a second.
+    f.write("[node]\nkeep_alive_ms = 300\nkeep_alive_timeout_ms = 700\n"
+            "connect_timeout_ms = 1000\nmax_connections_per_address = 64\n")
+
+processes = []
+
+
+def start(name, args, env=None, stdin=False):
+    p = Process(name, ["--config", CONF] + args, env=env, stdin=stdin)
+    processes.append(p)
+    return p
+
+
+def login_server(name):
+    p = start(name, ["login-server", "--data-dir", os.path.join(WORK, name),
+                     "--listen", "127.0.0.1:0"])
+    p.key = p.wait_for(r"public key (ed25519:\S+)").group(1)
+    p.address = "127.0.0.1:" + p.wait_for(r"listening on \S+:(\d+)").group(1)
+    return p
+
+
+class SuperNode:
+    def __init__(self, name, login_key, peers):
+        self.name = name
+        self.login_key = login_key
+        self.listen = f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"
+        self.stun = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
+        self.directory = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
+        self.peers = list(peers)
+        self.proc = None
+        self.launch()
+
+    def launch(self):
+        args = ["node", "--role", "super", "--listen", self.listen, "--stun", self.stun,
+                "--login-server-key", self.login_key, "--directory", self.directory,
+                "--data-dir", os.path.join(WORK, self.name)]
+        for peer in self.peers:
+            args += ["--peer", peer.listen, "--directory-bootstrap", peer.directory]
+        self.proc = start(self.name, args)
+        self.proc.wait_for(r"listening on ")
+        self.proc.wait_for(r"directory on ")
+
+    def kill(self):
+        self.proc.stop(signal.SIGKILL)
+
+
+def register(user, server):
+    home = os.path.join(WORK, "home-" + user)
+    env = dict(os.environ, XDG_DATA_HOME=os.path.join(home, "data"),
+               XDG_CONFIG_HOME=os.path.join(home, "config"))
+    run = subprocess.run([PARLEY, "account", "register", "--server", server.address,
+                          "--server-key", server.key, "--user", user, "--password-file", "-"],
+                         input=PASSWORD + "\n", capture_output=True, text=True, env=env,
+                         timeout=60)
+    check(run.returncode == 0, f"{user} registered and logged in at {server.address}"
+          + ("" if run.returncode == 0 else f": {run.stdout} {run.stderr}"))
+    return env
+
+
+class Client:
+    def __init__(self, user, env, bootstrap, buddies=(), display=None):
+        self.user = user
+        self.env = env
+        args = ["client", "--user", user, "--console", "--bootstrap", bootstrap.listen,
+                "--data-dir", os.path.join(WORK, "client-" + user),
+                "--display-name", display or user.capitalize(),
+                "--media-address", "127.0.0.1"]
+        if buddies:
+            args += ["--buddies", ",".join(buddies)]
+        self.proc = start("client-" + user, args, env=env, stdin=True)
+
+    def command(self, line):
+        mark = self.proc.mark()
+        self.proc.proc.stdin.write(line + "\n")
+        self.proc.proc.stdin.flush()
+        return mark
+
+    def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
+        return self.proc.wait_for(pattern, deadline_s, start)
+
+    def mark(self):
+        return self.proc.mark()
+
+    def search(self, query):
+        """One search; (users found, {user: super node}, ms as the client measured it)."""
+        mark = self.command("search " + query)
+        label = re.escape(query)
+        done = self.wait_for(rf"search: (?:found (\d+) for {label} in ([\d.]+) ms(?::(.*))?"
+                             rf"|{label} failed after ([\d.]+) ms: (.*))", start=mark)
+        if done.group(1) is None:
+            return set(), {}, None, done.group(5)
+        users = set((done.group(3) or "").split())
+        where = {}
+        for line in self.proc.log[mark:self.proc.matched_at]:
+            row = re.match(r"search: (\S+)\s+.*\s(online|away|busy|offline)\s+(\S+)$", line)
+            if row and row.group(1) in users:
+                where[row.group(1)] = row.group(3)
+        return users, where, float(done.group(2)), None
+
+    def find(self, query, expect, deadline_s=DEADLINE_S):
+        """Searches until every user in expect is found (the directory is
+        eventually consistent); returns the super nodes they are at."""
+        end = time.monotonic() + deadline_s
+        attempts = 0
+        while True:
+            attempts += 1
+            users, where, ms, error = self.search(query)
+            if ms is not None:
+                figure("search_ms", ms)
+            if expect <= users:
+                return where, attempts
+            if time.monotonic() > end:
+                raise AssertionError(f"{self.user}: search {query} found {users} "
+                                     f"(error {error}), wanted {expect}")
+
+    def super_node(self):
+        mark = self.command("status")
+        return self.wait_for(r"status: \S+, (?:attached to (\S+)|not attached)",
+                             start=mark).group(1)
+
+
+try:
+    login = login_server("login")
+    sn1 = SuperNode("sn1", login.key, [])
+    sn2 = SuperNode("sn2", login.key, [sn1])
+    sn3 = SuperNode("sn3", login.key, [sn1, sn2])
+    supers = [sn1, sn2, sn3]
+    by_listen = {sn.listen: sn for sn in supers}
+
+    users = ["alice", "bob", "carol", "dave"]
+    envs = {user: register(user, login) for user in users}
+    buddies = {"alice": ["bob", "dave"], "bob": ["alice", "carol"], "carol": ["bob"],
+               "dave": ["alice"]}
+    homes = {"alice": sn1, "bob": sn2, "carol": sn3, "dave": sn1}
+    clients = {u: Client(u, envs[u], homes[u], buddies[u]) for u in users}
+    for user, c in clients.items():
+        c.wait_for(r"client: presence published; ready")
+        attached = c.super_node()
+        check(attached == homes[user].listen, f"{user} attached to {homes[user].name} "
+              f"and published its presence")
+
+    # --- search: exact and prefix, across super nodes ------------------------------
+    where, attempts = clients["alice"].find("bob", {"bob"})
+    check(where.get("bob") == sn2.listen,
+          f"alice (sn1) finds bob at sn2 by exact id ({attempts} searches)")
+    where, attempts = clients["bob"].find("car*", {"carol"})
+    check(where.get("carol") == sn3.listen,
+          f"bob (sn2) finds carol at sn3 by prefix 'car*' ({attempts} searches)")
+    where, _ = clients["carol"].find("dav*", {"dave"})
+    check(where.get("dave") == sn1.listen, "carol (sn3) finds dave at sn1 by prefix")
+    users_found, _, _, _ = clients["dave"].search("nobody-here")
+    check(users_found == set(), "a search for an unknown user finds nothing (and says so)")
+    mark = clients["dave"].command("search xy*")
+    clients["dave"].wait_for(r"search: xy\* failed after [\d.]+ ms: a prefix search needs",
+                             start=mark)
+    check(True, "a two-character prefix is refused before it leaves the client")
+    mark = clients["dave"].command("frobnicate")
+    clients["dave"].wait_for(r"client: unknown command 'frobnicate': type help", start=mark)
+    check(True, "an unknown console command gets a one-line error with a help hint")
+
+    # --- presence: a status change reaches a subscribed buddy ---------------------
+    # bob follows carol; carol is on sn3, bob on sn2.
+    clients["bob"].wait_for(r"presence: carol is online")
+    for status in ("away", "busy", "online"):
+        mark = clients["bob"].mark()
+        sent = time.monotonic()
+        clients["carol"].command("status " + status)
+        clients["bob"].wait_for(rf"presence: carol is {status}", PRESENCE_LIMIT_S, start=mark)
+        took = time.monotonic() - sent
+        figure("presence_s", took)
+        check(took <= PRESENCE_LIMIT_S,
+              f"carol's '{status}' reached bob on another super node in {took * 1000:.0f} ms")
+
+    # --- a forged identity: a certificate from another login server ----------------
+    # mallory's login server is not the one the super nodes pin. It issues a
+    # perfectly signed certificate for "bob"; the impostor must be refused by
+    # every super node and the real bob must stay the only one found.
+    rogue = login_server("rogue-login")
+    impostor_env = register("bob", rogue)
+    impostor = Process("impostor-bob", ["--config", CONF, "client", "--user", "bob",
+                                        "--console", "--bootstrap", sn1.listen, "--data-dir",
+                                        os.path.join(WORK, "client-impostor")],
+                       env=impostor_env, stdin=True)
+    processes.append(impostor)
+    refused = impostor.wait_for(r"attach to \S+ failed: refused: (.*)")
+    check(True, f"an impostor 'bob' certified by another login server is refused "
+                f"({refused.group(1)})")
+    impostor.wait_for(r"no super node answered; trying again")
+    check(not any("presence published" in line for line in impostor.log),
+          "the impostor never published a presence record")
+    impostor.stop()
+    where, _ = clients["alice"].find("bob", {"bob"})
+    check(where.get("bob") == sn2.listen, "search still finds only the real bob, at sn2")
+
+    # A certificate altered on disk: the client refuses to start (exit 3).
+    tampered_env = register("erin", login)
+    cert = os.path.join(tampered_env["XDG_DATA_HOME"], "parley", "identity", "erin",
+                        "certificate")
+    with open(cert, "r+b") as f:
+        data = bytearray(f.read())
+        data[-1] ^= 0x01  # the login server's signature
+        f.seek(0)
+        f.write(data)
+    run = subprocess.run([PARLEY, "--config", CONF, "client", "--user", "erin",
+                          "--bootstrap", sn1.listen, "--data-dir",
+                          os.path.join(WORK, "client-erin")],
+                         capture_output=True, text=True, env=tampered_env, timeout=60)
+    check(run.returncode == 3 and "no valid certificate for erin" in run.stderr,
+          f"a client with an altered certificate exits 3: {run.stderr.strip()}")
+
+    # --- failover: SIGKILL bob's super node -------------------------------------------
+    mark = clients["bob"].mark()
+    sn2.kill()
+    took = clients["bob"].wait_for(r"failover to (\S+) took (\d+) ms", start=mark)
+    figure("failover_ms", int(took.group(2)))
+    check(took.group(1) != sn2.listen,
+          f"bob re-attached to {by_listen[took.group(1)].name} in {took.group(2)} ms "
+          f"after SIGKILL of sn2")
+    clients["bob"].wait_for(r"client: presence published", start=mark)
+    where, attempts = clients["alice"].find("bob", {"bob"})
+    check(where.get("bob") == took.group(1),
+          f"alice finds bob at his new super node ({attempts} searches)")
+    sn2.launch()  # same address, same key, same directory port
+
+    # --- churn: kill super nodes at random while clients keep searching -----------------
+    rng = random.Random(SEED)
+    for round_number in range(1, CHURN_ROUNDS + 1):
+        victim = rng.choice(supers)
+        at_victim = [u for u, c in clients.items() if c.super_node() == victim.listen]
+        marks = {u: clients[u].mark() for u in at_victim}
+        victim.kill()
+        for u in at_victim:
+            took = clients[u].wait_for(r"failover to (\S+) took (\d+) ms", start=marks[u])
+            figure("failover_ms", int(took.group(2)))
+            clients[u].wait_for(r"client: presence published", start=marks[u])
+        for searcher in users:
+            others = {u for u in users if u != searcher}
+            for other in others:
+                clients[searcher].find(other, {other})
+        check(True, f"churn round {round_number} (seed {SEED}): {victim.name} killed; "
+                    f"{len(at_victim)} clients re-attached; every client finds every other")
+        victim.launch()
+
+    # --- a clean stop shows as offline to the buddies ------------------------------------
+    mark = clients["alice"].mark()
+    sent = time.monotonic()
+    clients["dave"].command("quit")
+    clients["alice"].wait_for(r"presence: dave is offline", DEADLINE_S, start=mark)
+    figure("offline_s", time.monotonic() - sent)
+    clients["dave"].proc.proc.wait(timeout=DEADLINE_S)
+    check(clients["dave"].proc.proc.returncode == 0,
+          f"dave quit with exit 0 and alice saw him offline after "
+          f"{(time.monotonic() - sent) * 1000:.0f} ms")
+
+    for name, values in sorted(figures.items()):
+        print(f"FIGURE {name}: n={len(values)} median={statistics.median(values):.1f} "
+              f"min={min(values):.1f} max={max(values):.1f}", flush=True)
+    print("PASS", flush=True)
+except BaseException:
+    for p in processes:
+        print(f"--- last lines of {p.name}:\n" + "\n".join(p.log[-25:]), file=sys.stderr)
+    raise
+finally:
+    for p in reversed(processes):
+        p.stop()
