@@ -17,8 +17,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "call/call_report.hpp"
+#include "call/signaling_link.hpp"
 #include "overlay/client_node.hpp"
 #include "plugin/plugin_host.hpp"
 
@@ -35,12 +37,12 @@ enum class CallState {
 std::string_view state_name(CallState state);
 
 struct CallTimeouts {
-  std::chrono::milliseconds lookup{5'000};       // directory search for the callee
-  std::chrono::milliseconds invite{5'000};       // invite sent -> ringing (or any answer)
-  std::chrono::milliseconds ring{30'000};        // ringing -> accept/reject
-  std::chrono::milliseconds connect{5'000};      // accept -> first media packet
+  std::chrono::milliseconds lookup{5'000};          // directory search for the callee
+  std::chrono::milliseconds invite{5'000};          // invite sent -> ringing (or any answer)
+  std::chrono::milliseconds ring{30'000};           // ringing -> accept/reject
+  std::chrono::milliseconds connect{5'000};         // accept -> first media packet
   std::chrono::milliseconds media_silence{10'000};  // active, nothing received: the call is lost
-  std::chrono::milliseconds direct_check{1'000}; // how long to try direct paths before the relay
+  std::chrono::milliseconds direct_check{1'000};    // how long to try direct paths before the relay
 };
 
 // Where the call's audio comes from and goes to.
@@ -56,15 +58,16 @@ struct AudioEndpoints {
 };
 
 struct CallEngineOptions {
-  const plugin::PluginHost* host = nullptr;   // codecs, ciphers, audio, transport; outlives the engine
-  overlay::UserCredentials user;              // the same as the ClientNode's
-  std::string media_bind_address = "0.0.0.0"; // the media socket's address (port: any)
-  bool auto_answer = false;                   // callee: accept every invite at once
+  const plugin::PluginHost* host =
+      nullptr;                    // codecs, ciphers, audio, transport; outlives the engine
+  overlay::UserCredentials user;  // the same as the ClientNode's
+  std::string media_bind_address = "0.0.0.0";  // the media socket's address (port: any)
+  bool auto_answer = false;                    // callee: accept every invite at once
   CallTimeouts timeouts;
   AudioEndpoints audio;
   std::uint32_t frame_ms = 20;
-  std::uint32_t max_call_seconds = 0;         // 0: no limit; else hang up after this long
-  bool force_relay = false;                   // skip direct checks (tests, diagnostics)
+  std::uint32_t max_call_seconds = 0;  // 0: no limit; else hang up after this long
+  bool force_relay = false;            // skip direct checks (tests, diagnostics)
 };
 
 class CallEngine {
@@ -73,15 +76,21 @@ class CallEngine {
   using EndedHandler = std::function<void(const CallReport& report)>;
 
   // Binds the media socket at once; registers itself with node's call handlers.
+  // Throws std::runtime_error when the options lack a host or credentials, or
+  // no datagram transport plugin binds.
   CallEngine(boost::asio::io_context& io, overlay::ClientNode& node, CallEngineOptions options,
              EventHandler on_event, EndedHandler on_ended);
-  ~CallEngine();  // hangs up a call in progress
+  // The same over any signaling link (unit tests use a loopback double).
+  CallEngine(boost::asio::io_context& io, std::shared_ptr<SignalingLink> link,
+             CallEngineOptions options, EventHandler on_event, EndedHandler on_ended);
+  // Hangs up a call in progress (HANGUP and BYE are sent; the ended handler is not called).
+  ~CallEngine();
   CallEngine(const CallEngine&) = delete;
   CallEngine& operator=(const CallEngine&) = delete;
 
-  // Looks the user up and invites them. Returns the call id, or an error
-  // sentence (busy with another call, not attached, no such user...) through
-  // the ended handler if it fails later.
+  // Looks the user up and invites them. Returns the new call's id at once;
+  // every failure (busy with another call, not attached, no such user...)
+  // comes later through the ended handler, with that id.
   std::string call(const std::string& user_id);
   // Callee, while ringing.
   void answer();
@@ -94,8 +103,10 @@ class CallEngine {
   // The running call's figures so far (empty when idle).
   [[nodiscard]] std::optional<CallReport> stats() const;
 
-  // The media socket's local endpoint and the candidates it advertises.
+  // The media socket's local endpoint and the candidates it advertises
+  // ("host:port": host addresses, then the reflexive one once STUN told it).
   [[nodiscard]] boost::asio::ip::udp::endpoint media_endpoint() const;
+  [[nodiscard]] std::vector<std::string> media_candidates() const;
 
  private:
   struct State;

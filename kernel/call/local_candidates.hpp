@@ -1,0 +1,21 @@
+// The host candidates a media socket advertises: its own address, or, when it
+// is bound to the IPv4 wildcard, every local IPv4 address (loopback included:
+// two clients on one machine reach each other there).
+#pragma once
+
+#include <boost/asio/ip/udp.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::call {
+
+std::vector<boost::asio::ip::udp::endpoint> host_candidates(
+    const boost::asio::ip::udp::endpoint& bound);
+
+// "host:port", IPv6 in brackets.
+std::string candidate_text(const boost::asio::ip::udp::endpoint& endpoint);
+// Empty for anything but a numeric host:port with a non-zero port.
+std::optional<boost::asio::ip::udp::endpoint> parse_candidate(const std::string& text);
+
+}  // namespace parley::call

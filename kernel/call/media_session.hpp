@@ -1,0 +1,165 @@
+// One call's media (docs/calls.md, "Media"): connectivity checks to the
+// peer's candidates and through the relay, the choice of path, SRTP audio
+// paced by the engine's timers, pings for the round trip, and the figures the
+// call report gives. Runs on the engine's thread; the media socket is the
+// engine's and only lent.
+//
+// Path choice: each side checks on its own. A check response from a direct
+// candidate chooses "direct" at once; after direct_check without one, a
+// response through the relay chooses "relayed". Either side accepts media on
+// any path (SRTP decides what is genuine), so the two may even differ.
+//
+// Stop: stop() cancels every timer and sends nothing more after the BYE, so
+// media stops at once — before the next frame deadline.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "call/call_audio.hpp"
+#include "call/call_engine.hpp"
+#include "call/media_packets.hpp"
+#include "call/media_socket.hpp"
+#include "identity/handshake.hpp"
+#include "identity/media_keys.hpp"
+#include "media/receive_path.hpp"
+#include "media/send_path.hpp"
+#include "overlay/relay_header.hpp"
+#include "plugin/codec_plugin.hpp"
+
+namespace parley::call {
+
+struct RelaySlot {
+  Endpoint relay;
+  overlay::RelayToken token{};
+};
+
+struct MediaSessionConfig {
+  const plugin::PluginHost* host = nullptr;
+  std::vector<Endpoint> peer_candidates;
+  std::optional<RelaySlot> relay;
+  bool force_relay = false;
+  std::chrono::milliseconds direct_check{1000};
+  std::chrono::milliseconds media_silence{10'000};
+  std::uint32_t frame_ms = 20;
+  AudioEndpoints audio;
+};
+
+struct MediaSessionEvents {
+  std::function<void(const std::string& line)> event;
+  std::function<void()> active;       // a path is chosen; audio runs
+  std::function<void()> first_media;  // the first genuine RTP packet arrived
+  // The session ended itself: the peer's BYE, silence. The engine then ends the call.
+  std::function<void(const std::string& outcome, const std::string& reason)> ended;
+};
+
+class MediaSession {
+ public:
+  // Throws std::runtime_error when the negotiated codec or cipher is not
+  // loaded here or audio files do not open.
+  MediaSession(boost::asio::io_context& io, MediaSocket& socket, MediaSessionConfig config,
+               const identity::HandshakeResult& handshake, MediaSessionEvents events);
+  ~MediaSession();
+  MediaSession(const MediaSession&) = delete;
+  MediaSession& operator=(const MediaSession&) = delete;
+
+  // Connectivity checks begin.
+  void start();
+  // A datagram from the socket that is not STUN.
+  void on_datagram(std::span<std::uint8_t> datagram, const Endpoint& from);
+  // Stops at once: timers, audio, sending. send_bye: one SRTCP BYE on the path first.
+  void stop(bool send_bye);
+
+  [[nodiscard]] bool chosen() const { return path_.has_value(); }
+  void fill_report(CallReport& report) const;
+
+ private:
+  struct Path {
+    Endpoint remote;  // the peer's address, or the relay's
+    bool relayed = false;
+  };
+  struct PendingCheck {
+    Path path;
+    std::chrono::steady_clock::time_point sent;
+    bool ping = false;
+  };
+
+  void send_checks();
+  void send_control(const Path& path, const ControlPacket& packet);
+  void send_protected(const Path& path, std::span<std::uint8_t> buffer, std::size_t size,
+                      bool rtcp);
+  void send_datagram(const Path& path, std::span<const std::uint8_t> packet);
+  void on_control(const ControlPacket& packet, const Path& from);
+  void on_rtp(std::span<const std::uint8_t> packet, std::size_t wire_bytes);
+  void choose(const Path& path);
+  void audio_tick();
+  void process_frame();
+  void ping();
+  void check_silence();
+  ControlId random_id();
+  template <typename Handler>
+  void arm(boost::asio::steady_timer& timer, std::chrono::steady_clock::time_point at,
+           Handler handler);
+
+  boost::asio::io_context& io_;
+  MediaSocket& socket_;
+  MediaSessionConfig config_;
+  MediaSessionEvents events_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool stopped_ = false;
+
+  // Negotiated parts.
+  std::string codec_name_;
+  std::string cipher_name_;
+  std::string safety_number_;
+  std::optional<identity::MediaKeys> keys_;
+  std::optional<plugin::CodecPlugin> codec_;
+  parley_codec_params codec_params_{};
+  std::uint32_t bitrate_bps_ = 0;
+  CallAudio audio_;
+  std::optional<media::SendPath> send_path_;
+  std::optional<media::ReceivePath> receive_path_;
+  std::uint32_t ssrc_ = 0;
+  std::size_t source_frame_samples_ = 0;
+  std::vector<std::int16_t> source_frame_;
+  std::vector<std::uint8_t> scratch_;
+
+  // Checks and path.
+  std::vector<Path> candidates_;
+  std::map<ControlId, PendingCheck> pending_;
+  bool relay_answered_ = false;
+  std::chrono::steady_clock::time_point checks_started_;
+  std::optional<Path> path_;
+  boost::asio::steady_timer check_timer_;
+  boost::asio::steady_timer direct_timer_;
+  boost::asio::steady_timer ping_timer_;
+  boost::asio::steady_timer silence_timer_;
+  boost::asio::steady_timer audio_timer_;
+
+  // Pacing.
+  std::chrono::steady_clock::time_point audio_start_;
+  std::int64_t frame_index_ = 0;
+
+  // Figures.
+  std::chrono::steady_clock::time_point media_started_;
+  std::chrono::steady_clock::time_point media_stopped_;
+  std::chrono::steady_clock::time_point last_received_;
+  bool media_received_ = false;
+  std::uint64_t packets_sent_ = 0;
+  std::uint64_t wire_bytes_out_ = 0;
+  std::uint64_t packets_received_ = 0;
+  std::uint64_t wire_bytes_in_ = 0;
+  std::vector<double> rtt_samples_ms_;
+  std::int64_t capture_start_ns_ = 0;
+  std::int64_t playback_start_ns_ = 0;
+};
+
+}  // namespace parley::call

@@ -1,0 +1,279 @@
+// Whole calls between engines in one process: the loopback double carries
+// signaling; media goes over real UDP sockets on 127.0.0.1 through the real
+// opus, aes-gcm, wav and udp plugins of this build.
+#include "call/call_engine.hpp"
+#include "call/call_id.hpp"
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "call_test_world.hpp"
+#include "media/quality_metrics.hpp"
+#include "temp_dir.hpp"
+#include "wav_io.hpp"
+
+namespace parley::call_test {
+namespace {
+
+using call::CallState;
+
+class CallEngineTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Party> party(const std::string& id,
+                               call::CallEngineOptions options = fast_options()) {
+    return make_party(io_, network_, world_, id, std::move(options));
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds deadline = 5s) {
+    return call_test::run_until(io_, done, deadline);
+  }
+  static std::string logs(const Party& a, const Party& b) { return a.log() + b.log(); }
+
+  boost::asio::io_context io_;
+  LoopbackSwitch network_{io_};
+  World world_;
+};
+
+TEST_F(CallEngineTest, FullCallCarriesAudioBothWays) {
+  test::TempDir dir("parley-call");
+  constexpr std::uint32_t kRate = 48000;
+  const auto alice_says = test_signal(kRate, 3.0, 330);
+  const auto bob_says = test_signal(kRate, 3.0, 520);
+  write_wav(dir / "alice.wav", alice_says, kRate);
+  write_wav(dir / "bob.wav", bob_says, kRate);
+
+  auto alice_options = fast_options();
+  alice_options.audio.play_wav = dir / "alice.wav";
+  alice_options.audio.record_wav = dir / "alice-heard.wav";
+  auto bob_options = fast_options();
+  bob_options.auto_answer = true;
+  bob_options.audio.play_wav = dir / "bob.wav";
+  bob_options.audio.record_wav = dir / "bob-heard.wav";
+  auto alice = party("alice", alice_options);
+  auto bob = party("bob", bob_options);
+
+  const auto id = alice->engine->call("bob");
+  EXPECT_TRUE(call::is_call_id(id)) << id;
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active &&
+           bob->engine->state() == CallState::active && alice->engine->stats()->setup_ms > 0 &&
+           bob->engine->stats()->setup_ms > 0;
+  })) << logs(*alice, *bob);
+  run_for(io_, 2500ms);
+  const auto hung_up_at = std::chrono::steady_clock::now();
+  alice->engine->hang_up();
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }))
+      << logs(*alice, *bob);
+
+  const auto& a = alice->ended.front();
+  const auto& b = bob->ended.front();
+  EXPECT_EQ(a.call_id, id);
+  EXPECT_EQ(b.call_id, id);
+  EXPECT_EQ(a.outcome, "completed");
+  EXPECT_EQ(b.outcome, "completed");
+  EXPECT_EQ(a.direction, "outgoing");
+  EXPECT_EQ(b.direction, "incoming");
+  EXPECT_EQ(a.peer, "bob");
+  EXPECT_EQ(b.peer, "alice");
+  EXPECT_EQ(a.path, "direct");
+  EXPECT_EQ(b.path, "direct");
+  EXPECT_EQ(a.codec, "opus");
+  EXPECT_EQ(a.codec_bitrate_bps, 32000u);
+  EXPECT_FALSE(a.cipher.empty());
+  EXPECT_EQ(a.cipher, b.cipher);
+  EXPECT_FALSE(a.safety_number.empty());
+  EXPECT_EQ(a.safety_number, b.safety_number);
+  EXPECT_GT(a.packets_sent, 100u);
+  EXPECT_GT(b.packets_received, 100u);
+  EXPECT_EQ(a.packets_lost, 0u);
+  EXPECT_EQ(a.auth_failures, 0u);
+  EXPECT_GT(a.mos, 4.0);
+  EXPECT_GT(a.rtt_ms, 0.0);
+  EXPECT_GT(a.wire_bytes_per_s_out, 3000.0);
+  EXPECT_GT(b.wire_bytes_per_s_in, 3000.0);
+  EXPECT_GT(a.capture_start_ns, 0);
+  EXPECT_GT(b.playback_start_ns, a.capture_start_ns);
+  EXPECT_EQ(b.recording, (dir / "bob-heard.wav").string());
+  // The BYE ends bob's side at once, not a deadline later.
+  const auto bob_ended_after =
+      std::chrono::duration<double, std::milli>(bob->ended_at.front() - hung_up_at).count();
+  EXPECT_LT(bob_ended_after, 20.0);
+
+  EXPECT_TRUE(alice->saw("looking up bob"));
+  EXPECT_TRUE(alice->saw("inviting bob"));
+  EXPECT_TRUE(alice->saw("ringing"));
+  EXPECT_TRUE(alice->saw("active: direct 127.0.0.1:"));
+  EXPECT_TRUE(alice->saw("ended: completed (hung up)"));
+  EXPECT_TRUE(bob->saw("ringing from alice"));
+  EXPECT_EQ(alice->engine->state(), CallState::idle);
+
+  // What bob heard is what alice said, delayed; and the other way.
+  const auto correlate = [&](const std::vector<std::int16_t>& said, const std::string& heard_file) {
+    const auto heard = read_wav(dir / heard_file);
+    // Loopback delays are tens of ms: 200 ms of lag over the first half second is plenty.
+    const auto lag = media::alignment_lag(said, heard, kRate / 5, kRate / 2);
+    const auto length = std::min<std::size_t>(said.size(), kRate * 2);
+    return std::pair{lag, correlation_at(said, heard, lag, length)};
+  };
+  const auto [bob_lag, bob_correlation] = correlate(alice_says, "bob-heard.wav");
+  const auto [alice_lag, alice_correlation] = correlate(bob_says, "alice-heard.wav");
+  EXPECT_GT(bob_correlation, 0.8) << "lag " << bob_lag;
+  EXPECT_GT(alice_correlation, 0.8) << "lag " << alice_lag;
+
+  std::cout << "figures: setup " << a.setup_ms << " ms (caller), " << b.setup_ms
+            << " ms (callee); wire out " << a.wire_bytes_per_s_out << " B/s, in "
+            << a.wire_bytes_per_s_in << " B/s; rtt " << a.rtt_ms << " ms; jitter " << b.jitter_ms
+            << " ms; mos " << a.mos << "; correlation bob<-alice " << bob_correlation << " (lag "
+            << bob_lag << "), alice<-bob " << alice_correlation << " (lag " << alice_lag
+            << "); bob ended " << bob_ended_after << " ms after the hang-up\n";
+}
+
+TEST_F(CallEngineTest, CalleeRejects) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::ringing &&
+           bob->engine->state() == CallState::ringing;
+  })) << logs(*alice, *bob);
+  EXPECT_EQ(bob->engine->peer(), "alice");
+  bob->engine->reject("not now");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().outcome, "rejected");
+  EXPECT_NE(alice->ended.front().end_reason.find("not now"), std::string::npos);
+  EXPECT_EQ(bob->ended.front().outcome, "rejected");
+  EXPECT_EQ(alice->ended.front().path, "");
+}
+
+TEST_F(CallEngineTest, SecondCallerGetsBusy) {
+  auto bob_options = fast_options();
+  bob_options.auto_answer = true;
+  auto alice = party("alice");
+  auto bob = party("bob", bob_options);
+  auto carol = party("carol");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::active; }))
+      << logs(*alice, *bob);
+  carol->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return !carol->ended.empty(); })) << carol->log() << bob->log();
+  EXPECT_EQ(carol->ended.front().outcome, "busy");
+  EXPECT_EQ(bob->engine->state(), CallState::active);
+  EXPECT_EQ(bob->engine->peer(), "alice");
+  EXPECT_TRUE(bob->ended.empty());
+
+  // Alice, in a call, cannot start another: the new id fails at once.
+  const auto second = alice->engine->call("carol");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().call_id, second);
+  EXPECT_EQ(alice->ended.front().outcome, "failed");
+  EXPECT_EQ(alice->engine->state(), CallState::active);
+}
+
+TEST_F(CallEngineTest, CallerCancelsWhileRinging) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return alice->engine->state() == CallState::ringing; }));
+  alice->engine->hang_up("changed my mind");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().outcome, "cancelled");
+  EXPECT_EQ(bob->ended.front().outcome, "cancelled");
+  EXPECT_EQ(bob->engine->state(), CallState::idle);
+}
+
+TEST_F(CallEngineTest, UnansweredCallTimesOut) {
+  auto options = fast_options();
+  options.timeouts.ring = 400ms;
+  auto alice = party("alice", options);
+  auto bob = party("bob");
+  const auto started = std::chrono::steady_clock::now();
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(alice->ended.front().outcome, "timeout");
+  EXPECT_EQ(bob->ended.front().outcome, "cancelled");  // the caller's cancel, before bob's 2 s
+  EXPECT_GE(elapsed, 400ms);
+  EXPECT_LT(elapsed, 1500ms);
+}
+
+TEST_F(CallEngineTest, RepeatedInviteNeverMakesASecondCall) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }));
+  const auto invite = std::find_if(network_.sent.begin(), network_.sent.end(), [](const auto& r) {
+    return r.kind() == overlay::CALL_SIGNAL_INVITE;
+  });
+  ASSERT_NE(invite, network_.sent.end());
+  const auto replayed = *invite;
+  network_.deliver(replayed);
+  run_for(io_, 100ms);
+  EXPECT_EQ(bob->count("ringing from"), 1) << bob->log();
+  bob->engine->reject();
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  network_.deliver(replayed);  // after the call: still nothing
+  run_for(io_, 100ms);
+  EXPECT_EQ(bob->count("ringing from"), 1) << bob->log();
+  EXPECT_EQ(bob->engine->state(), CallState::idle);
+  EXPECT_EQ(bob->ended.size(), 1u);
+}
+
+TEST_F(CallEngineTest, UnknownUserIsUnreachable) {
+  auto alice = party("alice");
+  alice->engine->call("nobody");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().outcome, "unreachable");
+  EXPECT_EQ(alice->engine->state(), CallState::idle);
+}
+
+TEST_F(CallEngineTest, LostInviteTimesOutUnreachable) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  network_.drop_to.insert("bob");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty(); }, 3s));
+  EXPECT_EQ(alice->ended.front().outcome, "unreachable");
+  EXPECT_TRUE(bob->ended.empty());
+}
+
+TEST_F(CallEngineTest, RouteFailureIsUnreachable) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  network_.detach("bob");  // in the directory, but its super node no longer has it
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().outcome, "unreachable");
+  EXPECT_NE(alice->ended.front().end_reason.find("not attached here"), std::string::npos);
+}
+
+TEST_F(CallEngineTest, ForgedRouteIsDropped) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }));
+  auto invite = network_.sent.front();
+  invite.set_from_user("mallory");  // a super node lying about the sender
+  invite.set_call_id(std::string(32, 'a'));
+  network_.deliver(invite);
+  run_for(io_, 100ms);
+  EXPECT_TRUE(bob->saw("dropped a call message from mallory")) << bob->log();
+  EXPECT_EQ(bob->count("ringing from"), 1);
+}
+
+TEST_F(CallEngineTest, HangUpFromCalleeAndSilentPeer) {
+  auto bob_options = fast_options();
+  bob_options.auto_answer = true;
+  auto alice = party("alice");
+  auto bob = party("bob", bob_options);
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
+  })) << logs(*alice, *bob);
+  bob->engine->hang_up("gotta go");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  EXPECT_EQ(alice->ended.front().outcome, "completed");
+  EXPECT_EQ(bob->ended.front().outcome, "completed");
+}
+
+}  // namespace
+}  // namespace parley::call_test
