@@ -65,8 +65,9 @@ directory::Presence OwnPresence::next(identity::Clock::time_point now,
   presence.certificate = certificate_;
   presence.super_node = super_node_;
   presence.super_node_key = super_node_key_;
-  presence.media_addresses = media_;
   presence.status = status_override.value_or(status_);
+  // An offline user takes no calls: where to send media is nobody's business.
+  if (presence.status != directory::Status::offline) presence.media_addresses = media_;
   presence.issued_at_ms = now_ms;
   presence.expires_at_ms = now_ms + lifetime_.count();
   presence.sequence = last_sequence_;

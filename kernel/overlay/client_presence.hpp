@@ -38,7 +38,9 @@ class OwnPresence {
   // The next record's content as of now: issued now, expiring a lifetime
   // later, with a sequence above every earlier one: max(last + 1, now in Unix
   // ms), so a restarted node (which forgot its last sequence) still goes up.
-  // status_override: the record says this instead (stop() says offline).
+  // status_override: the record says this instead (stop() says offline). An
+  // offline record keeps the super node (super nodes publish only records
+  // naming themselves) but carries no media addresses.
   directory::Presence next(identity::Clock::time_point now,
                            std::optional<directory::Status> status_override = std::nullopt);
   [[nodiscard]] std::uint64_t last_sequence() const { return last_sequence_; }

@@ -8,6 +8,7 @@ a line a process prints, with a deadline; never a sleep.
 Usage: presence_test.py PARLEY WORK_DIR [SEED]
 Prints the measured figures as lines starting with FIGURE.
 """
+import json
 import os
 import queue
 import random
@@ -27,6 +28,9 @@ DEADLINE_S = 20.0
 PRESENCE_LIMIT_S = 3.0  # a buddy's status change must arrive within this
 CHURN_ROUNDS = 4
 PASSWORD = "correct horse battery"
+# The build tree mirrors the install layout: <prefix>/bin/parley, <prefix>/share/parley.
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(PARLEY)), "..", "share", "parley",
+                      "samples", "speech-en-16k.wav")
 
 figures = {}
 
@@ -49,6 +53,7 @@ class Process:
         self.args = args
         self.env = env
         self.log = []
+        self.times = []  # time.monotonic() when each line arrived
         self.lines = queue.Queue()
         self.proc = subprocess.Popen([PARLEY] + args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
@@ -57,6 +62,7 @@ class Process:
 
     def _pump(self):
         for line in self.proc.stdout:
+            self.times.append(time.monotonic())
             self.log.append(line.rstrip())
             self.lines.put(line.rstrip())
         self.lines.put(None)
@@ -273,12 +279,16 @@ try:
     for status in ("away", "busy", "online"):
         mark = clients["bob"].mark()
         sent = time.monotonic()
-        clients["carol"].command("status " + status)
+        carol_mark = clients["carol"].command("status " + status)
         clients["bob"].wait_for(rf"presence: carol is {status}", PRESENCE_LIMIT_S, start=mark)
-        took = time.monotonic() - sent
+        took = clients["bob"].proc.times[clients["bob"].proc.matched_at - 1] - sent
+        clients["carol"].wait_for(rf"presence published: {status}", start=carol_mark)
+        published = clients["carol"].proc.times[clients["carol"].proc.matched_at - 1] - sent
         figure("presence_s", took)
+        figure("publish_confirmed_s", published)
         check(took <= PRESENCE_LIMIT_S,
-              f"carol's '{status}' reached bob on another super node in {took * 1000:.0f} ms")
+              f"carol's '{status}' reached bob on another super node in {took * 1000:.0f} ms "
+              f"(her super node confirmed the record after {published * 1000:.0f} ms)")
 
     # --- a forged identity: a certificate from another login server ----------------
     # mallory's login server is not the one the super nodes pin. It issues a
@@ -334,8 +344,10 @@ try:
     # --- churn: kill super nodes at random while clients keep searching -----------------
     rng = random.Random(SEED)
     for round_number in range(1, CHURN_ROUNDS + 1):
-        victim = rng.choice(supers)
-        at_victim = [u for u, c in clients.items() if c.super_node() == victim.listen]
+        # A super node with clients: killing an idle one shows nothing.
+        attached = {u: c.super_node() for u, c in clients.items()}
+        victim = rng.choice([sn for sn in supers if sn.listen in attached.values()])
+        at_victim = [u for u, at in attached.items() if at == victim.listen]
         marks = {u: clients[u].mark() for u in at_victim}
         victim.kill()
         for u in at_victim:
@@ -349,6 +361,43 @@ try:
         check(True, f"churn round {round_number} (seed {SEED}): {victim.name} killed; "
                     f"{len(at_victim)} clients re-attached; every client finds every other")
         victim.launch()
+
+    # --- scripted calls: --auto-answer and --call, with reports ---------------------------
+    for user in ("frank", "grace"):
+        envs[user] = register(user, login)
+    reports = {u: os.path.join(WORK, u + "-report.jsonl") for u in ("frank", "grace")}
+
+    def scripted(user, bootstrap, *extra):
+        return start("client-" + user, ["client", "--user", user, "--bootstrap", bootstrap.listen,
+                                         "--data-dir", os.path.join(WORK, "client-" + user),
+                                         "--media-address", "127.0.0.1", "--play", SAMPLE,
+                                         "--report-json", reports[user], *extra],
+                     env=envs[user])
+
+    frank = scripted("frank", sn1, "--auto-answer", "--calls", "1", "--record",
+                     os.path.join(WORK, "frank-heard.wav"))
+    frank.wait_for(r"client: presence published; ready")
+    grace = scripted("grace", sn3, "--call", "frank", "--duration", "2", "--json")
+    for who, proc in (("grace", grace), ("frank", frank)):
+        proc.proc.wait(timeout=DEADLINE_S + 10)
+        check(proc.proc.returncode == 0,
+              f"{who}'s scripted call: exit {proc.proc.returncode} (0 expected)")
+    with open(reports["grace"]) as f:
+        caller = json.loads(f.readline())
+    with open(reports["frank"]) as f:
+        callee = json.loads(f.readline())
+    check(caller["outcome"] == "completed" and callee["outcome"] == "completed"
+          and caller["packets_received"] > 0 and callee["packets_received"] > 0,
+          f"call grace -> frank completed: {caller['path']} path, setup "
+          f"{caller['setup_ms']:.0f} ms, {caller['packets_received']} packets heard by grace, "
+          f"{callee['packets_received']} by frank")
+    check(any(line.startswith("{") and json.loads(line)["call_id"] == caller["call_id"]
+              for line in grace.log), "--json printed the caller's report as JSON")
+    figure("call_setup_ms", caller["setup_ms"])
+    nobody = scripted("grace", sn3, "--call", "nobody-at-all", "--duration", "1")
+    nobody.proc.wait(timeout=DEADLINE_S + 10)
+    check(nobody.proc.returncode == 4,
+          f"a call to an unknown user exits 4 ({nobody.log[-2] if len(nobody.log) > 1 else ''})")
 
     # --- a clean stop shows as offline to the buddies ------------------------------------
     mark = clients["alice"].mark()

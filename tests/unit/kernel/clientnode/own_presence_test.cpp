@@ -49,7 +49,12 @@ TEST(ClientNodeOwnPresence, SequenceGrowsEvenWithinOneMillisecondAndAcrossRestar
 TEST(ClientNodeOwnPresence, OverrideSaysOfflineWithoutChangingTheStatus) {
   auto own = alice();
   own.set_status(Status::busy);
-  EXPECT_EQ(own.next(kT0, Status::offline).status, Status::offline);
+  own.set_super_node("127.0.0.1:7460", std::nullopt);
+  own.set_media_addresses({"127.0.0.1:5000"});
+  const auto offline = own.next(kT0, Status::offline);
+  EXPECT_EQ(offline.status, Status::offline);
+  EXPECT_EQ(offline.super_node, "127.0.0.1:7460");
+  EXPECT_TRUE(offline.media_addresses.empty());
   EXPECT_EQ(own.status(), Status::busy);
   EXPECT_EQ(own.next(kT0).status, Status::busy);
 }
