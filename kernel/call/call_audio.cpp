@@ -144,7 +144,7 @@ plugin::AudioStreamRequest request(const std::string& device, std::uint32_t dire
 
 CallAudio open_call_audio(const plugin::PluginHost& host, const AudioEndpoints& endpoints) {
   CallAudio audio;
-  const auto device = device_plugin(host);
+  const auto device = endpoints.use_devices ? device_plugin(host) : std::nullopt;
 
   if (endpoints.play_wav) {
     audio.source = std::make_unique<StreamSource>(
@@ -160,7 +160,7 @@ CallAudio open_call_audio(const plugin::PluginHost& host, const AudioEndpoints& 
                                "): sending a 440 Hz tone");
     }
   } else {
-    audio.warnings.emplace_back("no audio device plugin: sending a 440 Hz tone");
+    audio.warnings.emplace_back("no audio device (plugin) in use: sending a 440 Hz tone");
   }
   if (!audio.source) audio.source = std::make_unique<ToneSource>();
 
@@ -179,7 +179,7 @@ CallAudio open_call_audio(const plugin::PluginHost& host, const AudioEndpoints& 
                                "): what the peer says is discarded");
     }
   } else {
-    audio.warnings.emplace_back("no audio device plugin: what the peer says is discarded");
+    audio.warnings.emplace_back("no audio device (plugin) in use: what the peer says is discarded");
   }
   if (!audio.sink) audio.sink = std::make_unique<DiscardSink>();
   return audio;

@@ -55,6 +55,9 @@ struct AudioEndpoints {
   // (device ids empty), or tone + discard when there is none.
   std::string capture_device;
   std::string playback_device;
+  // false: a tone and a discarding sink wherever no file is named, without
+  // touching any device (headless runs, tests).
+  bool use_devices = true;
 };
 
 struct CallEngineOptions {

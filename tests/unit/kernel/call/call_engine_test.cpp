@@ -260,7 +260,7 @@ TEST_F(CallEngineTest, ForgedRouteIsDropped) {
   EXPECT_EQ(bob->count("ringing from"), 1);
 }
 
-TEST_F(CallEngineTest, HangUpFromCalleeAndSilentPeer) {
+TEST_F(CallEngineTest, CalleeHangsUp) {
   auto bob_options = fast_options();
   bob_options.auto_answer = true;
   auto alice = party("alice");
@@ -273,6 +273,28 @@ TEST_F(CallEngineTest, HangUpFromCalleeAndSilentPeer) {
   ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
   EXPECT_EQ(alice->ended.front().outcome, "completed");
   EXPECT_EQ(bob->ended.front().outcome, "completed");
+}
+
+TEST_F(CallEngineTest, DirectMediaOutlivesSignaling) {
+  auto bob_options = fast_options();
+  bob_options.auto_answer = true;
+  auto alice = party("alice");
+  auto bob = party("bob", bob_options);
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
+  })) << logs(*alice, *bob);
+  // Both lose their super node: signaling is gone, the media path is not.
+  network_.detach("alice");
+  network_.detach("bob");
+  const auto before = bob->engine->stats()->packets_received;
+  run_for(io_, 500ms);
+  EXPECT_GT(bob->engine->stats()->packets_received, before + 15);
+  EXPECT_EQ(bob->engine->state(), CallState::active);
+  alice->engine->hang_up();  // the HANGUP goes nowhere; the BYE on the media path arrives
+  ASSERT_TRUE(run_until([&] { return !bob->ended.empty(); })) << bob->log();
+  EXPECT_EQ(bob->ended.front().outcome, "completed");
+  EXPECT_NE(bob->ended.front().end_reason.find("BYE"), std::string::npos);
 }
 
 }  // namespace

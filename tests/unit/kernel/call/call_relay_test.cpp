@@ -35,6 +35,7 @@ class RelayDouble {
   [[nodiscard]] udp::endpoint endpoint() const { return socket_.local_endpoint(); }
   std::map<std::string, std::vector<Sent>> log;  // by token
   std::uint64_t stun_answered = 0;
+  bool forwarding = true;  // false: the relay's super node is gone
 
  private:
   void receive() {
@@ -52,7 +53,7 @@ class RelayDouble {
       return;
     }
     const auto relayed = overlay::parse_relay_datagram(datagram);
-    if (!relayed) return;
+    if (!relayed || !forwarding) return;
     const std::string token(relayed->token.begin(), relayed->token.end());
     sides_[token] = from_;
     const auto& payload = relayed->payload;
@@ -131,6 +132,38 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
                                      [](const RelayDouble::Sent& s) { return !s.rtcp; });
   ASSERT_NE(last_rtp, sent.rend());
   EXPECT_LE(bye->at - last_rtp->at, 30ms);
+}
+
+TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
+  boost::asio::io_context io;
+  LoopbackSwitch network(io);
+  World world;
+  RelayDouble relay(io);
+  network.relay_grant =
+      LoopbackSwitch::RelayGrant{"127.0.0.1:" + std::to_string(relay.endpoint().port()),
+                                 std::string(16, 'C'), std::string(16, 'D')};
+  auto options = fast_options();
+  options.force_relay = true;
+  options.timeouts.media_silence = 500ms;
+  auto alice = make_party(io, network, world, "alice", options);
+  options.auto_answer = true;
+  auto bob = make_party(io, network, world, "bob", options);
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until(io,
+                        [&] {
+                          return alice->engine->state() == CallState::active &&
+                                 bob->engine->state() == CallState::active;
+                        }))
+      << alice->log() << bob->log();
+  relay.forwarding = false;
+  const auto lost = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 3s));
+  const auto after = std::chrono::steady_clock::now() - lost;
+  EXPECT_EQ(alice->ended.front().outcome, "failed");
+  EXPECT_NE(alice->ended.front().end_reason.find("nothing heard"), std::string::npos);
+  EXPECT_GE(after, 500ms);
+  EXPECT_LT(after, 1500ms);
 }
 
 }  // namespace
