@@ -109,9 +109,9 @@ struct DirectoryService::Impl {
     });
   }
 
-  void refuse_busy(const LookupDone& done) {
+  void refuse_busy(const std::shared_ptr<const LookupDone>& reply) {
     ++shared->refused_busy;
-    complete([done] { done({}, std::string(kBusy)); });
+    complete([reply] { (*reply)({}, std::string(kBusy)); });
   }
 };
 
@@ -230,11 +230,13 @@ void DirectoryService::publish(const std::string& user_id, std::vector<std::uint
 void DirectoryService::lookup(const std::string& user_id, std::chrono::milliseconds timeout,
                               LookupDone done) {
   auto* impl = impl_.get();
+  // Shared by the job and the refusal: the job owns it once queued.
+  auto reply = std::make_shared<const LookupDone>(std::move(done));
   if (auto problem = identity::user_id_problem(user_id)) {
-    impl->complete([done, error = *problem] { done({}, error); });
+    impl->complete([reply, error = *problem] { (*reply)({}, error); });
     return;
   }
-  auto job = [impl, user_id, timeout, done]() {
+  auto job = [impl, user_id, timeout, reply]() {
     ++impl->shared->lookups;
     std::map<std::string, VerifiedPresence> newest;
     try {
@@ -243,22 +245,24 @@ void DirectoryService::lookup(const std::string& user_id, std::chrono::milliseco
                          newest);
       }
     } catch (const plugin::PluginCallError& error) {
-      impl->complete([done, error = std::string(error.what())] { done({}, error); });
+      impl->complete([reply, error = std::string(error.what())] { (*reply)({}, error); });
       return;
     }
-    impl->complete([done, found = values_of(newest, 1)]() mutable { done(std::move(found), {}); });
+    impl->complete(
+        [reply, found = values_of(newest, 1)]() mutable { (*reply)(std::move(found), {}); });
   };
-  if (!impl->enqueue(std::move(job))) impl->refuse_busy(done);
+  if (!impl->enqueue(std::move(job))) impl->refuse_busy(reply);
 }
 
 void DirectoryService::lookup_prefix(const std::string& prefix, std::chrono::milliseconds timeout,
                                      std::size_t max_results, LookupDone done) {
   auto* impl = impl_.get();
+  auto reply = std::make_shared<const LookupDone>(std::move(done));
   if (prefix.empty() || prefix.size() > identity::kMaxUserIdBytes) {
-    impl->complete([done] { done({}, "a search prefix is 1 to 64 bytes"); });
+    impl->complete([reply] { (*reply)({}, "a search prefix is 1 to 64 bytes"); });
     return;
   }
-  auto job = [impl, prefix, timeout, max_results, done]() {
+  auto job = [impl, prefix, timeout, max_results, reply]() {
     ++impl->shared->lookups;
     std::map<std::string, VerifiedPresence> newest;
     try {
@@ -272,13 +276,14 @@ void DirectoryService::lookup_prefix(const std::string& prefix, std::chrono::mil
                          *impl->shared, newest);
       }
     } catch (const plugin::PluginCallError& error) {
-      impl->complete([done, error = std::string(error.what())] { done({}, error); });
+      impl->complete([reply, error = std::string(error.what())] { (*reply)({}, error); });
       return;
     }
-    impl->complete(
-        [done, found = values_of(newest, max_results)]() mutable { done(std::move(found), {}); });
+    impl->complete([reply, found = values_of(newest, max_results)]() mutable {
+      (*reply)(std::move(found), {});
+    });
   };
-  if (!impl->enqueue(std::move(job))) impl->refuse_busy(done);
+  if (!impl->enqueue(std::move(job))) impl->refuse_busy(reply);
 }
 
 DirectoryService::Subscription DirectoryService::listen(const std::string& user_id,
