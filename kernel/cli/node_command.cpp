@@ -22,9 +22,12 @@
 #include "net/numeric_endpoint.hpp"
 #include "net/tls_client.hpp"
 #include "overlay/client_node.hpp"
+#include "overlay/directory_service.hpp"
 #include "overlay/node_config.hpp"
 #include "overlay/promotion.hpp"
 #include "overlay/super_node.hpp"
+#include "plugin/directory_plugin.hpp"
+#include "plugin/plugin_host.hpp"
 
 namespace parley::cli {
 namespace {
@@ -33,12 +36,16 @@ namespace asio = boost::asio;
 
 constexpr const char* kUsage =
     "Usage: parley node --role super --listen ADDRESS:PORT [--stun ADDRESS:PORT]\n"
-    "                   [--peer HOST:PORT,...] [--data-dir DIR]\n"
+    "                   [--peer HOST:PORT,...] [--data-dir DIR] [--login-server-key KEY]\n"
+    "                   [--directory ADDRESS:PORT] [--directory-bootstrap HOST:PORT,...]\n"
+    "                   [--no-directory]\n"
     "       parley node --role client [--bootstrap HOST:PORT,...] [--data-dir DIR]\n"
     "A super node serves client nodes over TLS, answers STUN and peers with other super\n"
     "nodes. A client node attaches to the best super node from its host cache (else the\n"
-    "bootstrap list) and fails over when it is lost. Limits and keep-alive times come\n"
-    "from the [node] section of parley.conf (docs/overlay.md).\n";
+    "bootstrap list) and fails over when it is lost. With a login server key the super\n"
+    "node serves users: presence and search through its directory node (UDP), call\n"
+    "routing, and a media relay on the --stun port for its own users' calls. Limits and\n"
+    "keep-alive times come from the [node] section of parley.conf (docs/overlay.md).\n";
 
 template <typename Endpoint>
 std::optional<Endpoint> parse_numeric(const std::string& text) {
@@ -86,8 +93,67 @@ void say(const std::string& who, const std::string& line) {
   std::cout << who << ": " << line << std::endl;
 }
 
+// The directory node: on --directory (default: the --listen address and port,
+// UDP), bootstrapped from --directory-bootstrap (default: the peers, same port).
+struct DirectorySetup {
+  std::unique_ptr<plugin::PluginHost> host;
+  std::unique_ptr<plugin::DirectoryPlugin> plugin;
+  std::unique_ptr<overlay::DirectoryService> service;
+};
+
+// Empty service (and a line saying why) when the node runs without one;
+// nullopt on a usage error, already reported.
+std::optional<DirectorySetup> start_directory(asio::io_context& io, const po::variables_map& values,
+                                              const config::Settings& settings,
+                                              const overlay::SuperNodeOptions& options,
+                                              const std::filesystem::path& data_dir) {
+  DirectorySetup setup;
+  if (values.count("no-directory") != 0) {
+    say("super-node", "no directory (--no-directory): presence and search are off");
+    return setup;
+  }
+  if (!options.login_server_key) {
+    say("super-node", "no login server key: anonymous clients only, no directory");
+    return setup;
+  }
+  overlay::DirectoryServiceOptions directory;
+  directory.login_server_key = *options.login_server_key;
+  if (values.count("directory") != 0) {
+    const auto listen =
+        parse_numeric<asio::ip::udp::endpoint>(values["directory"].as<std::string>());
+    if (!listen) {
+      std::cerr << "parley node: --directory must be ADDRESS:PORT with a numeric address\n";
+      return std::nullopt;
+    }
+    directory.node.listen = values["directory"].as<std::string>();
+  } else {
+    const auto address = options.listen.address().to_string();
+    directory.node.listen = (options.listen.address().is_v6() ? "[" + address + "]" : address) +
+                            ":" + std::to_string(options.listen.port());
+  }
+  if (values.count("directory-bootstrap") != 0) {
+    directory.node.bootstrap =
+        split_list(values["directory-bootstrap"].as<std::vector<std::string>>());
+  } else {
+    for (const auto& peer : options.peers) directory.node.bootstrap.push_back(peer.to_string());
+  }
+  directory.node.state_dir = (data_dir / "directory").string();
+  std::filesystem::create_directories(data_dir / "directory");
+  setup.host = std::make_unique<plugin::PluginHost>(settings);
+  const auto offers = setup.host->ranked(PARLEY_KIND_DIRECTORY);
+  if (offers.empty()) {
+    say("super-node", "no directory plugin loaded: presence and search are off");
+    return setup;
+  }
+  setup.plugin = std::make_unique<plugin::DirectoryPlugin>(offers.front().offer);
+  setup.service = std::make_unique<overlay::DirectoryService>(io, *setup.plugin, directory);
+  say("super-node",
+      "directory on " + setup.service->listen_address() + " (" + setup.plugin->name() + ")");
+  return setup;
+}
+
 int run_super(const po::variables_map& values, const overlay::NodeConfig& config,
-              const std::filesystem::path& data_dir) {
+              const std::filesystem::path& data_dir, const config::Settings& settings) {
   if (values.count("listen") == 0) {
     std::cerr << "parley node: a super node needs --listen ADDRESS:PORT\n\n" << kUsage;
     return kExitUsage;
@@ -117,19 +183,39 @@ int run_super(const po::variables_map& values, const overlay::NodeConfig& config
     }
   }
   options.config = config;
+  options.login_server_key = config.login_server_key;
+  if (values.count("login-server-key") != 0) {
+    options.login_server_key =
+        identity::PublicKey::from_text(values["login-server-key"].as<std::string>());
+    if (!options.login_server_key) {
+      std::cerr << "parley node: --login-server-key is not an Ed25519 public key\n";
+      return kExitUsage;
+    }
+  }
   const auto loaded = identity::load_or_create_key_file(data_dir / "node_key.pem");
   asio::io_context io;
+  // Declared before the node: the directory outlives it.
+  std::optional<DirectorySetup> directory;
+  try {
+    directory = start_directory(io, values, settings, options, data_dir);
+  } catch (const std::exception& error) {
+    std::cerr << "parley node: the directory cannot start: " << error.what() << '\n';
+    return kExitFailure;
+  }
+  if (!directory) return kExitUsage;
+  options.directory = directory->service.get();
   overlay::SuperNode node(io, loaded.key, options,
                           [](const std::string& line) { say("super-node", line); });
   say("super-node", std::string(loaded.created ? "made a new node key " : "node key ") +
                         loaded.key.public_key().to_text());
-  const auto local = node.local_endpoint();
-  say("super-node", "listening on " + local.address().to_string() + ":" +
-                        std::to_string(local.port()) +
-                        " max_clients=" + std::to_string(config.max_clients));
+  say("super-node",
+      "listening on " + node.self_address() + " max_clients=" + std::to_string(config.max_clients) +
+          " users=" + (options.login_server_key ? options.login_server_key->to_text() : "none"));
   if (const auto stun = node.stun_endpoint()) {
+    const auto where = stun->address().to_string() + ":" + std::to_string(stun->port());
+    say("super-node", "stun on " + where);
     say("super-node",
-        "stun on " + stun->address().to_string() + ":" + std::to_string(stun->port()));
+        "relay on " + where + " max_relayed_calls=" + std::to_string(config.max_relayed_calls));
   }
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
@@ -140,10 +226,16 @@ int run_super(const po::variables_map& values, const overlay::NodeConfig& config
   io.run();
   const auto stats = node.stats();
   say("super-node", "stopped; clients=" + std::to_string(stats.clients) +
+                        " users=" + std::to_string(stats.users) +
                         " known_super_nodes=" + std::to_string(stats.known_super_nodes) +
                         " refused_attaches=" + std::to_string(stats.attaches_refused) +
                         " bad_messages=" + std::to_string(stats.bad_messages) +
-                        " stun_answers=" + std::to_string(stats.stun_answers));
+                        " stun_answers=" + std::to_string(stats.stun_answers) +
+                        " call_routes=" + std::to_string(stats.call_routes) +
+                        " call_routes_failed=" + std::to_string(stats.call_routes_failed) +
+                        " relayed_packets=" + std::to_string(stats.relayed_packets) +
+                        " relayed_bytes=" + std::to_string(stats.relayed_bytes) +
+                        " relay_dropped=" + std::to_string(stats.relay_dropped));
   return kExitOk;
 }
 
@@ -195,6 +287,14 @@ int run_node(const std::vector<std::string>& args, const config::Settings& setti
       "listen", po::value<std::string>(), "super node: TLS address for clients and peers")(
       "stun", po::value<std::string>(), "super node: UDP address for STUN")(
       "peer", po::value<std::vector<std::string>>(), "super node: super nodes to peer with")(
+      "login-server-key", po::value<std::string>(),
+      "super node: the login server key users' certificates must carry (else [node] "
+      "login_server_key; none: anonymous clients only)")(
+      "directory", po::value<std::string>(),
+      "super node: UDP address of the directory node (default: the --listen address)")(
+      "directory-bootstrap", po::value<std::vector<std::string>>(),
+      "super node: directory nodes to join (default: the --peer addresses)")(
+      "no-directory", "super node: run without a directory (no presence or search)")(
       "bootstrap", po::value<std::vector<std::string>>(),
       "client: bootstrap super nodes (default: bootstrap.list beside the config)")(
       "name", po::value<std::string>(), "client: a name for the super node's logs")(
@@ -225,7 +325,7 @@ int run_node(const std::vector<std::string>& args, const config::Settings& setti
   std::filesystem::create_directories(data_dir);
   std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all);
   const auto role = values["role"].as<std::string>();
-  if (role == "super") return run_super(values, config, data_dir);
+  if (role == "super") return run_super(values, config, data_dir, settings);
   if (role == "client") return run_client(values, config, data_dir, settings);
   std::cerr << "parley node: --role is super or client\n\n" << kUsage;
   return kExitUsage;
