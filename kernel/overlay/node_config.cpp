@@ -72,6 +72,8 @@ void read_node_config(const std::filesystem::path& file, NodeConfig& config) {
       }
     } else if (key == "max_relayed_calls") {
       config.max_relayed_calls = number(value, where);
+    } else if (key == "relay_bytes_per_s") {
+      config.relay_bytes_per_s = number(value, where);
     } else if (key == "upload_kbps") {
       config.upload_kbps = static_cast<unsigned>(number(value, where));
     } else {

@@ -25,6 +25,8 @@ struct NodeConfig {
   // Super node: the login server whose certificates it accepts; empty: no users.
   std::optional<identity::PublicKey> login_server_key;
   std::size_t max_relayed_calls = 200;  // media relay slots at once
+  // Per relayed call, both directions together; the burst is 4 s of it.
+  std::size_t relay_bytes_per_s = 16'000;
 };
 
 // Reads [node] from file (other sections are skipped). Throws

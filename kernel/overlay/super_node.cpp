@@ -442,6 +442,8 @@ SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,
     state.udp_socket.bind(*state.options.stun);
     auto limits = state.options.relay;
     limits.max_slots = state.options.config.max_relayed_calls;
+    limits.bytes_per_s = static_cast<double>(state.options.config.relay_bytes_per_s);
+    limits.burst_bytes = limits.bytes_per_s * 4;
     state.relay.emplace(state.udp_socket, limits);
     state.receive_udp();
   }

@@ -42,7 +42,9 @@ struct SuperNodeOptions {
   // Presence and search; not owned, must outlive the node. Null: none (users
   // may attach and call, but not publish, search or subscribe).
   DirectoryService* directory = nullptr;
-  MediaRelayLimits relay;  // relay.max_slots comes from config.max_relayed_calls
+  // max_slots and the byte rate come from config (max_relayed_calls,
+  // relay_bytes_per_s); the rest from here.
+  MediaRelayLimits relay;
 };
 
 struct SuperNodeStats {

@@ -30,13 +30,14 @@ TEST(OverlayNodeConfig, ReadsTheNodeSectionOnly) {
 
 TEST(OverlayNodeConfig, ReadsTheLoginKeyAndRelayLimit) {
   const auto key = identity::SigningKey::generate().public_key();
-  const auto path =
-      write_conf("[node]\nlogin_server_key = " + key.to_text() + "\nmax_relayed_calls = 7\n");
+  const auto path = write_conf("[node]\nlogin_server_key = " + key.to_text() +
+                               "\nmax_relayed_calls = 7\nrelay_bytes_per_s = 32000\n");
   NodeConfig config;
   read_node_config(path, config);
   ASSERT_TRUE(config.login_server_key);
   EXPECT_EQ(*config.login_server_key, key);
   EXPECT_EQ(config.max_relayed_calls, 7U);
+  EXPECT_EQ(config.relay_bytes_per_s, 32'000U);
   std::filesystem::remove(path);
 }
 
