@@ -1,26 +1,36 @@
-// `parley demo`: the main job. Until the live call exists (issue 6), a real
-// round trip of the shipped speech sample through the loaded plugins, one row
-// per codec (see api/media_loopback.hpp).
-#include <unistd.h>
-
+// `parley demo`: the main job. A live call between two users over a private
+// network of real processes on 127.0.0.1 (demo_call.hpp), with a report.
+// `--loopback` (implied by its own options) is the older codec round trip
+// through a socket pair, kept for plugin authors (demo_loopback.hpp).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
-#include "api/media_loopback.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
-#include "cli/table.hpp"
-#include "config/paths.hpp"
+#include "cli/demo_call.hpp"
+#include "cli/demo_loopback.hpp"
+#include "cli/demo_report.hpp"
+#include "cli/demo_wav.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace parley::cli {
 namespace {
 
-std::filesystem::path default_sample() {
-  return config::program_prefix() / "share/parley/samples/speech-en-16k.wav";
-}
+// Exit status of a call that did not complete (as `parley client --call`).
+constexpr int kExitCallFailed = 4;
+
+constexpr const char* kUsage =
+    "Usage: parley demo [--json] [--call-seconds S] [--work-dir DIR]\n"
+    "       parley demo --loopback [--codec NAME] [--input IN.wav] [--seconds S]\n"
+    "                              [--output-dir DIR] [--json]\n\n"
+    "Without --loopback: starts a login server, two super nodes and two clients as separate\n"
+    "processes on 127.0.0.1, registers alice and bob, has alice call bob for 10 s playing the\n"
+    "shipped speech sample (bob plays it back too), records what each heard, shuts everything\n"
+    "down and prints a call report. Exits 0 only when the call completed with media both ways\n"
+    "and bob's recording matches what alice sent.\n"
+    "--loopback: the speech through every loaded codec, the cipher and a UDP socket pair in\n"
+    "this process, one row per codec. --codec, --input, --seconds and --output-dir imply it.\n";
 
 std::string fixed(double value, int decimals) {
   char text[64];
@@ -28,126 +38,72 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
-nlohmann::json to_json(const api::MediaLoopbackReport& r) {
-  return {{"codec", r.codec},
-          {"cipher", r.cipher},
-          {"transport", r.transport},
-          {"audio_plugin", r.audio_plugin},
-          {"input_rate_hz", r.input_rate_hz},
-          {"codec_rate_hz", r.codec_rate_hz},
-          {"audio_seconds", r.audio_seconds},
-          {"packets_sent", r.packets_sent},
-          {"packets_received", r.packets_received},
-          {"packets_rejected", r.packets_rejected},
-          {"payload_bitrate_bps", r.payload_bitrate_bps},
-          {"wire_bitrate_bps", r.wire_bitrate_bps},
-          {"wire_bytes_per_second", r.wire_bitrate_bps / 8},
-          {"encode_speed_x_realtime", r.encode_speed_x_realtime},
-          {"decode_speed_x_realtime", r.decode_speed_x_realtime},
-          {"snr_db", r.snr_db},
-          {"correlation", r.correlation},
-          {"codec_delay_ms", 1000.0 * r.delay_samples / std::max(r.input_rate_hz, 1u)},
-          {"output_wav", r.output_wav.string()}};
+int run_call(const po::variables_map& values, const config::Settings& settings) {
+  const bool as_json = values.count("json") != 0;
+  demo::CallDemoOptions options;
+  options.sample = demo::default_sample();
+  options.call_seconds = values["call-seconds"].as<double>();
+  if (options.call_seconds < 1 || options.call_seconds > 600) {
+    std::cerr << "parley demo: --call-seconds must be 1..600\n";
+    return kExitUsage;
+  }
+  if (values.count("work-dir") != 0) options.work_dir = values["work-dir"].as<std::string>();
+  const plugin::PluginHost host(settings);
+  // With --json, stdout carries only the JSON; progress goes to stderr.
+  auto& progress = as_json ? std::cerr : std::cout;
+  const auto result = demo::run_call_demo(host, settings, options, progress);
+  if (as_json) {
+    std::cout << demo::call_demo_json(result).dump(2) << '\n';
+  } else if (result.caller_report) {
+    demo::print_call_report(result, std::cout);
+  }
+  if (!result.ok) {
+    std::cerr << "parley demo: the call failed: " << result.failure << '\n';
+    if (!result.failure_tail.empty()) std::cerr << "  last output:\n" << result.failure_tail;
+    std::cerr << "  logs and reports: " << result.work_dir.string() << '\n';
+    return kExitCallFailed;
+  }
+  progress << "demo: done in " << fixed(result.total_s, 1) << " s; recordings and logs in "
+           << result.work_dir.string() << '\n';
+  return kExitOk;
 }
 
 int run_demo(const std::vector<std::string>& args, const config::Settings& settings) {
   po::options_description options("demo options");
-  options.add_options()("help,h", "show this help")(
+  options.add_options()("help,h", "show this help")("json", "print JSON instead of a table")(
+      "call-seconds", po::value<double>()->default_value(10), "length of the call")(
+      "work-dir", po::value<std::string>(),
+      "keep the network's files, logs and recordings here (default: a new folder in $TMPDIR)")(
+      "loopback", "the codec round trip in this process instead of a call")(
       "input", po::value<std::string>(),
-      "mono WAV file to send (default: the shipped speech sample)")(
+      "loopback: mono WAV file to send (default: the shipped speech sample)")(
       "output-dir", po::value<std::string>(),
-      "where decoded WAV files go (default: ~/.local/share/parley/demo)")(
+      "loopback: where decoded WAV files go (default: ~/.local/share/parley/demo)")(
       "codec", po::value<std::string>(),
-      "one codec by interface name (default: every loaded codec, preferred first)")(
+      "loopback: one codec by interface name (default: every loaded codec, preferred first)")(
       "seconds", po::value<double>()->default_value(0),
-      "send at most this much audio (0: all of it)")("json", "print JSON instead of a table");
+      "loopback: send at most this much audio (0: all of it)");
   po::variables_map values;
   try {
     po::store(po::command_line_parser(args).options(options).run(), values);
   } catch (const po::error& error) {
-    std::cerr << "parley demo: " << error.what() << "\n\n" << options;
+    std::cerr << "parley demo: " << error.what() << "\n\n" << kUsage << '\n' << options;
     return kExitUsage;
   }
   if (values.count("help") != 0) {
-    std::cout << "Usage: parley demo [options]\n\n" << options;
+    std::cout << kUsage << '\n' << options;
     return kExitOk;
   }
-  const plugin::PluginHost host(settings);
-  api::MediaLoopbackOptions base;
-  base.input_wav = values.count("input") != 0
-                       ? std::filesystem::path(values["input"].as<std::string>())
-                       : default_sample();
-  base.max_seconds = values["seconds"].as<double>();
-  const std::filesystem::path output_dir =
-      values.count("output-dir") != 0
-          ? std::filesystem::path(values["output-dir"].as<std::string>())
-          : config::user_data_dir() / "demo";
-  std::filesystem::create_directories(output_dir);
-
-  std::vector<std::string> codecs;
-  if (values.count("codec") != 0) {
-    codecs.push_back(values["codec"].as<std::string>());
-  } else {
-    for (const auto& ranked : host.ranked(PARLEY_KIND_CODEC))
-      codecs.push_back(ranked.offer.interface->name);
-  }
-  if (codecs.empty()) {
-    std::cerr << "parley demo: no codec plugin loaded (see `parley plugins list`)\n";
-    return kExitFailure;
-  }
-
-  const bool as_json = values.count("json") != 0;
-  std::vector<api::MediaLoopbackReport> reports;
-  int failures = 0;
-  for (const auto& name : codecs) {
-    auto options_for_codec = base;
-    options_for_codec.codec = name;
-    options_for_codec.output_wav = output_dir / ("decoded-" + name + ".wav");
-    try {
-      if (!as_json && ::isatty(STDERR_FILENO) != 0) {
-        std::cerr << "demo: " << name << "...        \r" << std::flush;
-      }
-      reports.push_back(api::run_media_loopback(host, options_for_codec));
-    } catch (const std::exception& error) {
-      std::cerr << "parley demo: " << name << ": " << error.what() << '\n';
-      ++failures;
-    }
-  }
-  if (as_json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& report : reports) out.push_back(to_json(report));
-    std::cout << out.dump(2) << '\n';
-    return failures == 0 ? kExitOk : kExitFailure;
-  }
-  if (reports.empty()) return kExitFailure;
-  const auto& first = reports.front();
-  std::cout << "Round trip of " << fixed(first.audio_seconds, 1) << " s of "
-            << base.input_wav.filename().string() << " (" << first.input_rate_hz
-            << " Hz) through real plugins: audio '" << first.audio_plugin << "', cipher '"
-            << first.cipher << "', transport '" << first.transport << "' on 127.0.0.1\n\n";
-  Table table({"CODEC", "RATE Hz", "PAYLOAD kbit/s", "WIRE KB/s", "PACKETS", "REJECTED", "SNR dB",
-               "CORR", "DELAY ms", "ENC xRT", "DEC xRT"});
-  for (const auto& r : reports) {
-    table.add_row({r.codec, std::to_string(r.codec_rate_hz), fixed(r.payload_bitrate_bps / 1000, 1),
-                   fixed(r.wire_bitrate_bps / 8 / 1000, 2),
-                   std::to_string(r.packets_received) + "/" + std::to_string(r.packets_sent),
-                   std::to_string(r.packets_rejected), fixed(r.snr_db, 1), fixed(r.correlation, 3),
-                   fixed(1000.0 * r.delay_samples / r.input_rate_hz, 1),
-                   fixed(r.encode_speed_x_realtime, 0), fixed(r.decode_speed_x_realtime, 0)});
-  }
-  table.print(std::cout);
-  std::cout
-      << "\nWIRE counts IPv4 + transport + RTP + payload + auth tag per direction; the seed "
-         "measured "
-         "Skype at about 5 KB/s.\nSNR and CORR compare the decoded audio with the source after "
-         "aligning the codec's delay (waveform codecs score high SNR; perceptual codecs do not,\n"
-         "their CORR still shows the speech came through). Decoded files: "
-      << output_dir.string() << "/decoded-<codec>.wav\n";
-  return failures == 0 ? kExitOk : kExitFailure;
+  const bool loopback = values.count("loopback") != 0 || values.count("codec") != 0 ||
+                        values.count("input") != 0 || values.count("output-dir") != 0 ||
+                        !values["seconds"].defaulted();
+  if (loopback) return demo::run_loopback_demo(values, settings);
+  return run_call(values, settings);
 }
 
 const CommandRegistration kDemo{
-    "demo", "the main job: speech through every loaded plugin kind, with a report", &run_demo};
+    "demo", "the main job: a live call between two users on a local network, with a report",
+    &run_demo};
 
 }  // namespace
 }  // namespace parley::cli

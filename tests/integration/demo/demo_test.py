@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The README's main job: `parley demo` sends the shipped speech through every
-loaded codec, the preferred cipher and a real UDP socket pair, and every packet
-must arrive, authenticate and decode into audio that still correlates with the
-source. Usage: demo_test.py PATH/TO/parley"""
+"""`parley demo --loopback`: the shipped speech through every loaded codec,
+the preferred cipher and a real UDP socket pair; every packet must arrive,
+authenticate and decode into audio that still correlates with the source.
+(The live call, the demo's default, is demo_call_test.py.)
+Usage: demo_test.py PATH/TO/parley"""
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import tempfile
 
 parley = sys.argv[1]
 with tempfile.TemporaryDirectory() as out:
-    run = subprocess.run([parley, "demo", "--json", "--seconds", "3", "--output-dir", out],
+    run = subprocess.run([parley, "demo", "--loopback", "--json", "--seconds", "3", "--output-dir", out],
                          capture_output=True, text=True, timeout=120)
     if run.returncode != 0:
         sys.exit(f"FAIL: parley demo exited {run.returncode}: {run.stderr}")
