@@ -34,15 +34,18 @@ std::optional<double> lag_ms(const Direction& d, std::uint32_t rate_hz) {
 }
 
 // First sample captured at the sender to the same sample played at the
-// receiver: both clocks are CLOCK_MONOTONIC on this machine; the lag says
-// how far into the recording the source's first sample landed.
+// receiver. Both clocks are CLOCK_MONOTONIC on this machine. The engine
+// writes a frame to the recording on every audio tick from its first one,
+// silence while its jitter buffer fills, so the recording's first sample was
+// written at the receiver's first tick, which is also its capture start; the
+// lag says how far into the recording the sender's first sample landed.
 std::optional<double> mouth_to_ear_ms(const Direction& d, std::uint32_t rate_hz) {
   const auto lag = lag_ms(d, rate_hz);
   if (!lag || d.sender == nullptr || d.receiver == nullptr || d.sender->capture_start_ns == 0 ||
-      d.receiver->playback_start_ns == 0) {
+      d.receiver->capture_start_ns == 0) {
     return std::nullopt;
   }
-  return double(d.receiver->playback_start_ns - d.sender->capture_start_ns) / 1e6 + *lag;
+  return double(d.receiver->capture_start_ns - d.sender->capture_start_ns) / 1e6 + *lag;
 }
 
 bool safety_numbers_match(const CallDemoResult& r) {

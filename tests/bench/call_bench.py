@@ -5,9 +5,15 @@ the same run (udp_rtt).
 Per call, alice calls bob, both play speech and record what they hear:
   setup         invite sent -> first media packet (the caller's setup_ms)
   mouth to ear  first sample captured at the sender -> the same sample played
-                at the receiver: playback_start + lag - capture_start, where
-                lag is where wav_correlate finds the source in the recording
-                (both timestamps CLOCK_MONOTONIC on this machine)
+                at the receiver. The engine writes one frame to the recording
+                on every audio tick from its first (silence while its jitter
+                buffer fills), so the recording starts at the receiver's first
+                tick, its capture_start: mouth to ear = receiver capture_start
+                + lag - sender capture_start, where lag is where wav_correlate
+                finds the sender's source in the recording (timestamps are
+                CLOCK_MONOTONIC on this machine). The wait before the first
+                real frame (playback_start - receiver capture_start) is shown
+                beside it.
   added         mouth to ear - one-way network (half the plain UDP RTT)
   wire          bytes per second on the wire per direction, vs the seed's
                 5 KB/s for Skype
@@ -31,9 +37,16 @@ SEED_WIRE_BYTES_PER_S = 5000
 
 
 def mouth_to_ear_ms(sender, receiver, match):
-    if not sender.get("capture_start_ns") or not receiver.get("playback_start_ns"):
+    if not sender.get("capture_start_ns") or not receiver.get("capture_start_ns"):
         return None
-    return (receiver["playback_start_ns"] - sender["capture_start_ns"]) / 1e6 + match["lag_ms"]
+    return (receiver["capture_start_ns"] - sender["capture_start_ns"]) / 1e6 + match["lag_ms"]
+
+
+def playout_wait_ms(receiver):
+    """From the receiver's first tick to its first frame that was not silence."""
+    if not receiver.get("capture_start_ns") or not receiver.get("playback_start_ns"):
+        return None
+    return (receiver["playback_start_ns"] - receiver["capture_start_ns"]) / 1e6
 
 
 def main():
@@ -77,6 +90,7 @@ def main():
                 "setup_ms": ra["setup_ms"],
                 "m2e_ab": mouth_to_ear_ms(ra, rb, to_bob),
                 "m2e_ba": mouth_to_ear_ms(rb, ra, to_alice),
+                "wait_b": playout_wait_ms(rb), "wait_a": playout_wait_ms(ra),
                 "corr_ab": to_bob["correlation"], "corr_ba": to_alice["correlation"],
                 "wire_ab": ra["wire_bytes_per_s_out"], "wire_ba": rb["wire_bytes_per_s_out"],
                 "rtt_ms": ra["rtt_ms"], "codec": ra["codec"], "path": ra["path"],
@@ -89,8 +103,8 @@ def main():
     print(f"\n{len(rows)} calls of {args.seconds} s, alice -> bob, path {rows[0]['path']}, "
           f"codec {rows[0]['codec']} at {rows[0]['bitrate'] / 1000:.1f} kbit/s\n")
     header = (f"{'call':>4}  {'setup ms':>8}  {'m2e a->b ms':>11}  {'m2e b->a ms':>11}  "
-              f"{'corr a->b':>9}  {'corr b->a':>9}  {'wire a->b B/s':>13}  {'wire b->a B/s':>13}  "
-              f"{'media RTT ms':>12}")
+              f"{'wait b ms':>9}  {'wait a ms':>9}  {'corr a->b':>9}  {'corr b->a':>9}  "
+              f"{'wire a->b B/s':>13}  {'wire b->a B/s':>13}  {'RTT ms':>6}")
     print(header)
 
     def cell(value, fmt):
@@ -98,8 +112,10 @@ def main():
 
     for i, r in enumerate(rows):
         print(f"{i + 1:>4}  {r['setup_ms']:>8.1f}  {cell(r['m2e_ab'], '>11.1f')}  "
-              f"{cell(r['m2e_ba'], '>11.1f')}  {r['corr_ab']:>9.3f}  {r['corr_ba']:>9.3f}  "
-              f"{r['wire_ab']:>13.0f}  {r['wire_ba']:>13.0f}  {r['rtt_ms']:>12.2f}")
+              f"{cell(r['m2e_ba'], '>11.1f')}  {cell(r['wait_b'], '>9.1f')}  "
+              f"{cell(r['wait_a'], '>9.1f')}  {r['corr_ab']:>9.3f}  {r['corr_ba']:>9.3f}  "
+              f"{r['wire_ab']:>13.0f}  {r['wire_ba']:>13.0f}  {r['rtt_ms']:>6.2f}")
+    print("(wait: from the receiver's first audio tick to its first frame that was not silence)")
 
     def median(key):
         values = [r[key] for r in rows if r[key] is not None]
