@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 // Below this the callee did not hear the speech: silence, noise or the wrong
-// audio scores near 0; Opus over loopback scores about 0.9 (docs/demo.md).
+// audio scores near 0; Opus over loopback scores 0.95 (docs/demo.md).
 constexpr double kMinHeardCorrelation = 0.5;
 constexpr std::size_t kMaxReportBytes = 1 << 20;
 
