@@ -1,6 +1,7 @@
 #include "cli/demo_report.hpp"
 
 #include <cstdio>
+#include <sstream>
 
 #include "cli/table.hpp"
 
@@ -112,7 +113,10 @@ void print_call_report(const CallDemoResult& r, std::ostream& out) {
   row("mouth to ear",
       [&](const Direction& d) { return or_dash(mouth_to_ear_ms(d, r.sample_rate_hz), 0, " ms"); });
   row("recording", [](const Direction& d) { return d.heard->recording.string(); });
-  table.print(out);
+  std::ostringstream text;
+  table.print(text);
+  std::istringstream lines(text.str());
+  for (std::string line; std::getline(lines, line);) out << "  " << line << '\n';
   out << "\nOn the wire: IPv4 + UDP + RTP + payload + SRTP tag per second of media, "
          "against the seed's 5 KB/s for Skype.\n";
 }
