@@ -122,7 +122,11 @@ class TlsConnection : public std::enable_shared_from_this<TlsConnection> {
   ChannelBinding channel_binding_{};
 
   FrameDecoder decoder_;
-  std::array<std::uint8_t, std::size_t{16} * 1024> read_buffer_{};
+  // Decrypted bytes only: the TLS stream keeps its own record-sized buffers,
+  // so this one need not hold a whole record. Every connection carries it for
+  // its whole life, and overlay messages are a few hundred bytes; a larger
+  // frame just takes a few more reads.
+  std::array<std::uint8_t, std::size_t{4} * 1024> read_buffer_{};
   Deadline read_deadline_;
   Deadline write_deadline_;
   bool reading_frame_ = false;  // the frame deadline is armed
