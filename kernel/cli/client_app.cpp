@@ -237,7 +237,7 @@ void ClientApp::search(const std::string& query, bool prefix) {
   const auto label = query + (prefix ? "*" : "");
   node_->search(
       query, prefix, kSearchTimeout,
-      [label, started](std::vector<overlay::FoundUser> found, const std::string& error) {
+      [label, started](const std::vector<overlay::FoundUser>& found, const std::string& error) {
         const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started);
         if (!error.empty()) {
           say("search", label + " failed after " + fixed(ms.count(), 1) + " ms: " + error);

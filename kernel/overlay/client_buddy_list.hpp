@@ -13,7 +13,7 @@
 namespace parley::overlay {
 
 inline constexpr std::size_t kMaxBuddies = 200;  // what one Subscribe may carry
-inline constexpr std::uintmax_t kMaxBuddyFileBytes = 64 * 1024;
+inline constexpr std::uintmax_t kMaxBuddyFileBytes = std::uintmax_t{64} * 1024;
 
 class BuddyList {
  public:

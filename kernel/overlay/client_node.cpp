@@ -461,6 +461,14 @@ ClientNode::ClientNode(asio::io_context& io, ClientNodeOptions options, EventHan
     : state_(std::make_shared<State>(io, std::move(options), std::move(on_event),
                                      std::move(on_reflexive))) {
   state_->cache_file = state_->options.data_dir / "host_cache.json";
+  if (state_->user) {
+    state_->user->on_link_unusable([weak = std::weak_ptr<State>(state_)](const std::string& why) {
+      auto self = weak.lock();
+      if (self && self->link && self->attached && !self->stopped) {
+        self->link->abort("super node no use: " + why);
+      }
+    });
+  }
 }
 
 ClientNode::~ClientNode() {

@@ -33,15 +33,15 @@ OwnPresence::OwnPresence(std::string user_id, std::string display_name,
           std::chrono::duration_cast<std::chrono::milliseconds>(directory::kMaxPresenceLifetime))) {
 }
 
-std::size_t OwnPresence::set_media_addresses(const std::vector<std::string>& host_ports) {
+std::size_t OwnPresence::set_media_addresses(std::vector<std::string> host_ports) {
   media_.clear();
   std::size_t left_out = 0;
-  for (const auto& address : host_ports) {
+  for (auto& address : host_ports) {
     const bool fits = media_.size() < directory::kMaxMediaAddresses &&
                       address.size() <= directory::kMaxAddressBytes &&
                       net::parse_host_port(address).has_value();
     if (fits) {
-      media_.push_back(address);
+      media_.push_back(std::move(address));
     } else {
       ++left_out;
     }

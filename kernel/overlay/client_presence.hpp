@@ -30,7 +30,7 @@ class OwnPresence {
 
   // Keeps the first directory::kMaxMediaAddresses entries that are host:port
   // and short enough for a record; returns how many were left out.
-  std::size_t set_media_addresses(const std::vector<std::string>& host_ports);
+  std::size_t set_media_addresses(std::vector<std::string> host_ports);
   [[nodiscard]] const std::vector<std::string>& media_addresses() const { return media_; }
 
   void set_super_node(std::string host_port, std::optional<identity::PublicKey> key);

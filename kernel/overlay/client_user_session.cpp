@@ -60,6 +60,7 @@ void UserSession::attached(const std::string& super_node,
                            const std::optional<identity::PublicKey>& key, Send send) {
   send_ = std::move(send);
   last_publish_.reset();  // the spacing is per link: a new super node has seen nothing
+  publish_failures_ = 0;
   own_.set_super_node(super_node, key);
   if (!offline_) publish_soon();
   if (!buddies_.empty()) send_subscribe();
@@ -173,7 +174,7 @@ void UserSession::set_status(directory::Status status) {
 }
 
 void UserSession::set_media_addresses(std::vector<std::string> host_ports) {
-  if (const auto left_out = own_.set_media_addresses(host_ports); left_out != 0) {
+  if (const auto left_out = own_.set_media_addresses(std::move(host_ports)); left_out != 0) {
     event(std::to_string(left_out) + " media addresses left out of the presence record");
   }
   if (send_ && !offline_) publish_soon();
@@ -232,12 +233,18 @@ void UserSession::on_publish_result(const PublishResult& result) {
   awaited_sequence_ = 0;
   if (!result.error().empty()) {
     const auto error = log::sanitize(result.error(), 128);
+    if (on_published_) on_published_(error);
+    if (++publish_failures_ >= kMaxPublishFailures && on_unusable_) {
+      on_unusable_("it failed to publish our presence " + std::to_string(publish_failures_) +
+                   " times (" + error + ")");
+      return;
+    }
     event("presence not published: " + error + " (again in " +
           std::to_string(kPublishRetry.count()) + " ms)");
     schedule_publish(kPublishRetry);
-    if (on_published_) on_published_(error);
     return;
   }
+  publish_failures_ = 0;
   event("presence published: " + std::string(directory::status_name(own_.status())) + " sequence " +
         std::to_string(result.sequence()));
   if (on_published_) on_published_({});

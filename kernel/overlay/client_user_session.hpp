@@ -33,6 +33,9 @@ inline constexpr std::chrono::milliseconds kPublishRetry{2'000};
 // Super nodes refuse a record within 1 s of the previous one ("too often"):
 // changes closer than this are sent together when the spacing allows.
 inline constexpr std::chrono::milliseconds kMinPublishSpacing{1'100};
+// A super node whose directory failed this many publishes in a row is no use
+// to a user (nobody can find them): the link is given up for another.
+inline constexpr unsigned kMaxPublishFailures = 3;
 // How long stop() waits for the super node to confirm the offline record.
 inline constexpr std::chrono::milliseconds kOfflineConfirmWait{1'000};
 
@@ -63,6 +66,11 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   void go_offline(std::function<void()> done);
   // Cancels every timer; no handler runs after this.
   void shut_down();
+  // Called when this link cannot serve the user (kMaxPublishFailures): the
+  // owner drops it and attaches elsewhere.
+  void on_link_unusable(std::function<void(const std::string& reason)> handler) {
+    on_unusable_ = std::move(handler);
+  }
 
   // --- the API ClientNode forwards -------------------------------------------
   void set_status(directory::Status status);
@@ -116,6 +124,8 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   std::function<void()> offline_done_;
   boost::asio::steady_timer offline_timer_;
   ClientNode::PublishHandler on_published_;
+  unsigned publish_failures_ = 0;  // in a row, on this link
+  std::function<void(const std::string&)> on_unusable_;
 
   SearchTable searches_;
   boost::asio::steady_timer search_timer_;

@@ -145,7 +145,11 @@ class SuperNode:
         self.proc = None
         self.launch()
 
-    def launch(self):
+    def launch(self, peers=None):
+        """peers: on a restart, the super nodes it knows now (a real one reads
+        its bootstrap list; without any its directory node would be alone)."""
+        if peers is not None:
+            self.peers = list(peers)
         args = ["node", "--role", "super", "--listen", self.listen, "--stun", self.stun,
                 "--login-server-key", self.login_key, "--directory", self.directory,
                 "--data-dir", os.path.join(WORK, self.name)]
@@ -284,8 +288,8 @@ try:
         took = clients["bob"].proc.times[clients["bob"].proc.matched_at - 1] - sent
         clients["carol"].wait_for(rf"presence published: {status}", start=carol_mark)
         published = clients["carol"].proc.times[clients["carol"].proc.matched_at - 1] - sent
-        figure("presence_s", took)
-        figure("publish_confirmed_s", published)
+        figure("presence_ms", took * 1000)
+        figure("publish_confirmed_ms", published * 1000)
         check(took <= PRESENCE_LIMIT_S,
               f"carol's '{status}' reached bob on another super node in {took * 1000:.0f} ms "
               f"(her super node confirmed the record after {published * 1000:.0f} ms)")
@@ -339,7 +343,7 @@ try:
     where, attempts = clients["alice"].find("bob", {"bob"})
     check(where.get("bob") == took.group(1),
           f"alice finds bob at his new super node ({attempts} searches)")
-    sn2.launch()  # same address, same key, same directory port
+    sn2.launch([sn1, sn3])  # same address, key and directory port
 
     # --- churn: kill super nodes at random while clients keep searching -----------------
     rng = random.Random(SEED)
@@ -360,7 +364,7 @@ try:
                 clients[searcher].find(other, {other})
         check(True, f"churn round {round_number} (seed {SEED}): {victim.name} killed; "
                     f"{len(at_victim)} clients re-attached; every client finds every other")
-        victim.launch()
+        victim.launch([sn for sn in supers if sn is not victim])
 
     # --- scripted calls: --auto-answer and --call, with reports ---------------------------
     for user in ("frank", "grace"):
@@ -396,19 +400,37 @@ try:
     figure("call_setup_ms", caller["setup_ms"])
     nobody = scripted("grace", sn3, "--call", "nobody-at-all", "--duration", "1")
     nobody.proc.wait(timeout=DEADLINE_S + 10)
+    ended = [line for line in nobody.log if line.startswith("call: ended")]
     check(nobody.proc.returncode == 4,
-          f"a call to an unknown user exits 4 ({nobody.log[-2] if len(nobody.log) > 1 else ''})")
+          f"a call to an unknown user exits 4 ({ended[-1] if ended else 'no end line'})")
 
     # --- a clean stop shows as offline to the buddies ------------------------------------
     mark = clients["alice"].mark()
     sent = time.monotonic()
     clients["dave"].command("quit")
     clients["alice"].wait_for(r"presence: dave is offline", DEADLINE_S, start=mark)
-    figure("offline_s", time.monotonic() - sent)
+    figure("offline_ms", (time.monotonic() - sent) * 1000)
     clients["dave"].proc.proc.wait(timeout=DEADLINE_S)
     check(clients["dave"].proc.proc.returncode == 0,
           f"dave quit with exit 0 and alice saw him offline after "
           f"{(time.monotonic() - sent) * 1000:.0f} ms")
+
+    # --- SIGTERM: offline to the buddies too, exit 0 ------------------------------------
+    mark = clients["bob"].mark()
+    sent = time.monotonic()
+    clients["carol"].proc.proc.send_signal(signal.SIGTERM)
+    clients["bob"].wait_for(r"presence: carol is offline", DEADLINE_S, start=mark)
+    figure("offline_ms", (time.monotonic() - sent) * 1000)
+    clients["carol"].proc.proc.wait(timeout=DEADLINE_S)
+    check(clients["carol"].proc.proc.returncode == 0,
+          "carol stopped by SIGTERM: exit 0, and bob saw her offline")
+
+    # --- a user who never logged in ------------------------------------------------------
+    run = subprocess.run([PARLEY, "--config", CONF, "client", "--user", "nobody",
+                          "--bootstrap", sn1.listen],
+                         capture_output=True, text=True, env=envs["alice"], timeout=60)
+    check(run.returncode == 3 and "parley account login --user nobody" in run.stderr,
+          "a user without an identity folder: exit 3 and how to log in")
 
     for name, values in sorted(figures.items()):
         print(f"FIGURE {name}: n={len(values)} median={statistics.median(values):.1f} "

@@ -195,6 +195,26 @@ TEST_F(ClientNodeUserSession, PublishResultsReachTheHandlerIncludingUnnamedRefus
   EXPECT_EQ(results[1], "too often");
 }
 
+TEST_F(ClientNodeUserSession, ASuperNodeThatCannotPublishIsGivenUp) {
+  std::string unusable;
+  session_->on_link_unusable([&](const std::string& why) { unusable = why; });
+  attach();
+  OverlayMessage failure;
+  failure.mutable_publish_result()->set_error("directory opendht: publish failed: I/O error");
+  for (unsigned i = 1; i <= kMaxPublishFailures; ++i) {
+    const auto publishes = sent(OverlayMessage::kPublishPresence);
+    ASSERT_EQ(publishes.size(), i);
+    failure.mutable_publish_result()->set_sequence(published(i - 1).sequence);
+    deliver(failure);
+    if (i < kMaxPublishFailures) {
+      EXPECT_TRUE(unusable.empty());
+      ASSERT_TRUE(
+          run_until([&] { return sent(OverlayMessage::kPublishPresence).size() == i + 1; }));
+    }
+  }
+  EXPECT_NE(unusable.find("failed to publish our presence 3 times"), std::string::npos) << unusable;
+}
+
 TEST_F(ClientNodeUserSession, SearchKeepsOnlyGenuineRecordsThatAnswerTheQuery) {
   attach();
   std::optional<std::vector<FoundUser>> found;
