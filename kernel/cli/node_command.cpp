@@ -40,9 +40,11 @@ constexpr const char* kUsage =
     "                   [--directory ADDRESS:PORT] [--directory-bootstrap HOST:PORT,...]\n"
     "                   [--no-directory]\n"
     "       parley node --role client [--bootstrap HOST:PORT,...] [--data-dir DIR]\n"
+    "                   [--promote-listen ADDRESS:PORT]\n"
     "A super node serves client nodes over TLS, answers STUN and peers with other super\n"
     "nodes. A client node attaches to the best super node from its host cache (else the\n"
-    "bootstrap list) and fails over when it is lost. With a login server key the super\n"
+    "bootstrap list) and fails over when it is lost; when the [node] promotion rule says\n"
+    "so it also starts a super node in the same process. With a login server key the super\n"
     "node serves users: presence and search through its directory node (UDP), call\n"
     "routing, and a media relay on the --stun port for its own users' calls. Limits and\n"
     "keep-alive times come from the [node] section of parley.conf (docs/overlay.md).\n";
@@ -239,6 +241,35 @@ int run_super(const po::variables_map& values, const overlay::NodeConfig& config
   return kExitOk;
 }
 
+constexpr const char* kDefaultPromoteListen = "0.0.0.0:7460";
+
+// A client promoted to super node (issue #5): serves clients on listen (TCP)
+// and STUN and relay on the same address and port (UDP), peers with the super
+// node the client is attached to so the overlay learns of it, and takes users
+// when [node] login_server_key is set (no directory: presence and search stay
+// with full super nodes).
+std::unique_ptr<overlay::SuperNode> start_promoted(asio::io_context& io,
+                                                   const identity::SigningKey& key,
+                                                   const net::tcp::endpoint& listen,
+                                                   const overlay::NodeConfig& config,
+                                                   const std::string& attached_to) {
+  overlay::SuperNodeOptions options;
+  options.listen = listen;
+  options.stun = asio::ip::udp::endpoint(listen.address(), listen.port());
+  options.config = config;
+  options.login_server_key = config.login_server_key;
+  if (auto peer = net::parse_host_port(attached_to)) options.peers.push_back(*peer);
+  auto node = std::make_unique<overlay::SuperNode>(
+      io, key, options, [](const std::string& line) { say("super-node", line); });
+  say("client", "promoted: super node listening on " + node->self_address() + ", key " +
+                    key.public_key().to_text());
+  if (const auto stun = node->stun_endpoint()) {
+    say("super-node",
+        "stun on " + stun->address().to_string() + ":" + std::to_string(stun->port()));
+  }
+  return node;
+}
+
 int run_client(const po::variables_map& values, const overlay::NodeConfig& config,
                const std::filesystem::path& data_dir, const config::Settings& settings) {
   overlay::ClientNodeOptions options;
@@ -252,30 +283,51 @@ int run_client(const po::variables_map& values, const overlay::NodeConfig& confi
         settings.config_file ? settings.config_file->parent_path() : config::system_config_dir();
     options.bootstrap = read_bootstrap_list(dir / "bootstrap.list");
   }
+  auto promote_listen = parse_numeric<net::tcp::endpoint>(
+      values.count("promote-listen") != 0 ? values["promote-listen"].as<std::string>()
+                                          : std::string(kDefaultPromoteListen));
+  if (!promote_listen) {
+    std::cerr << "parley node: --promote-listen must be ADDRESS:PORT with a numeric address\n";
+    return kExitUsage;
+  }
   asio::io_context io;
-  overlay::ClientNode node(
+  // A promoted node lives beside the client, in this process and io_context.
+  std::optional<identity::LoadedKey> promoted_key;
+  std::unique_ptr<overlay::SuperNode> promoted;
+  std::unique_ptr<overlay::ClientNode> client;
+  client = std::make_unique<overlay::ClientNode>(
       io, options, [](const std::string& line) { say("client", line); },
-      [&config](const asio::ip::udp::endpoint& reflexive, const asio::ip::udp::endpoint&) {
+      [&](const asio::ip::udp::endpoint& reflexive, const asio::ip::udp::endpoint&) {
         overlay::PromotionInputs inputs;
         inputs.public_address = reflexive.address().to_string();
         inputs.local_addresses = local_addresses();
         inputs.cpu_cores = std::thread::hardware_concurrency();
         inputs.upload_kbps = config.upload_kbps;
         const auto decision = overlay::decide_promotion(config.promotion, inputs);
-        // Milestone 1 only reports the decision; acting on it is milestone 2.
         say("client", std::string("promotion to super node: ") + (decision.promote ? "yes" : "no") +
                           " (" + decision.reason + ")");
+        if (!decision.promote || promoted) return;
+        try {
+          promoted_key = identity::load_or_create_key_file(data_dir / "node_key.pem");
+          promoted =
+              start_promoted(io, promoted_key->key, *promote_listen, config, client->super_node());
+        } catch (const std::exception& error) {
+          say("client", std::string("promotion failed: ") + error.what());
+        }
       });
+  auto& node = *client;
   node.start();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int /*signal*/) {
     if (error) return;
     node.stop();
+    if (promoted) promoted->stop();
     // Lets the Detach go out before the loop ends.
     io.run_for(std::chrono::milliseconds(200));
     io.stop();
   });
   io.run();
+  if (promoted) promoted->stop();
   say("client", "stopped");
   return kExitOk;
 }
@@ -298,8 +350,10 @@ int run_node(const std::vector<std::string>& args, const config::Settings& setti
       "bootstrap", po::value<std::vector<std::string>>(),
       "client: bootstrap super nodes (default: bootstrap.list beside the config)")(
       "name", po::value<std::string>(), "client: a name for the super node's logs")(
-      "data-dir", po::value<std::string>(),
-      "node key and host cache (default: <XDG data>/parley/node)");
+      "promote-listen", po::value<std::string>(),
+      "client: where a promoted super node listens (TCP, and UDP for STUN and relay; "
+      "default 0.0.0.0:7460)")("data-dir", po::value<std::string>(),
+                               "node key and host cache (default: <XDG data>/parley/node)");
   po::variables_map values;
   try {
     po::store(po::command_line_parser(args).options(options).run(), values);
