@@ -1,11 +1,12 @@
 #include "cli/demo_call.hpp"
 
 #include <netinet/in.h>
-#include <stdlib.h>
+#include <stdlib.h>  // mkdtemp
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -57,9 +58,8 @@ fs::path make_work_dir(const std::optional<fs::path>& wanted) {
     fs::create_directories(*wanted);
     return fs::absolute(*wanted);
   }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      (tmp != nullptr && *tmp != '\0' ? fs::path(tmp) : fs::path("/tmp")) / "parley-demo-XXXXXX";
+  // temp_directory_path() honours TMPDIR.
+  std::string pattern = fs::temp_directory_path() / "parley-demo-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("cannot make a work folder like " + pattern);
   }
@@ -199,7 +199,7 @@ class DemoRun {
   void step(const std::string& what, Clock::time_point since) {
     const double ms = ms_between(since, Clock::now());
     result_.steps_ms.emplace_back(what, ms);
-    say(what + " (" + std::to_string(static_cast<long>(ms + 0.5)) + " ms)");
+    say(what + " (" + std::to_string(std::lround(ms)) + " ms)");
   }
 
   // The users' call events, as the clients print them.

@@ -91,7 +91,7 @@ struct ExecImage {
   // The demo's handlers are reset by exec; a blocked mask would not be.
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
   ::execve(image.argv[0], image.argv.data(), image.envp.data());
   static constexpr char kMessage[] = "demo: cannot execute the program\n";
   [[maybe_unused]] auto written = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
