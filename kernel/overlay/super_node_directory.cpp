@@ -94,7 +94,7 @@ void SuperNode::State::on_search(Session& session, const SearchRequest& request)
   ++session.searches_in_flight;
   std::weak_ptr<State> weak = shared_from_this();
   auto done = [weak, raw = &connection, id = session.id, query_id, max_results](
-                  std::vector<VerifiedPresence> found, const std::string& error) {
+                  const std::vector<VerifiedPresence>& found, const std::string& error) {
     auto self = weak.lock();
     if (!self) return;
     auto* still = self->find(raw, id);
