@@ -1,5 +1,6 @@
 #include "call/call_audio.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <optional>
@@ -41,7 +42,7 @@ class StreamSource final : public CallAudioSource {
   }
   [[nodiscard]] std::uint32_t rate_hz() const override { return stream_->format().sample_rate_hz; }
   void read_frame(std::span<std::int16_t> frame) override {
-    const auto channels = stream_->format().channels;
+    const auto channels = std::max<std::uint32_t>(stream_->format().channels, 1);
     buffer_.resize(frame.size() * channels);
     std::size_t filled = 0;  // frames
     // Two tries: the rest of this pass, then (looping) the start of the next.
@@ -76,7 +77,7 @@ class StreamSink final : public CallAudioSink {
   explicit StreamSink(plugin::AudioStream stream) : stream_(std::move(stream)) {}
   [[nodiscard]] std::uint32_t rate_hz() const override { return stream_.format().sample_rate_hz; }
   void write_frame(std::span<const std::int16_t> frame) override {
-    const auto channels = stream_.format().channels;
+    const auto channels = std::max<std::uint32_t>(stream_.format().channels, 1);
     if (channels == 1) {
       stream_.write(frame);
       return;

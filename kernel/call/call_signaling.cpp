@@ -88,7 +88,7 @@ void CallEngine::State::send_stray_reply(const overlay::CallRoute& route, const 
 // --- outgoing -----------------------------------------------------------------
 
 std::string CallEngine::State::place_call(const std::string& user) {
-  const auto id = new_call_id();
+  auto id = new_call_id();
   if (call) {
     const auto busy_with = call->peer;
     boost::asio::post(io, [weak = weak_from_this(), id, user, busy_with] {

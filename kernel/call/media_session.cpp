@@ -311,7 +311,8 @@ void MediaSession::choose(const Path& path) {
 
 void MediaSession::ping() {
   const auto now = SteadyClock::now();
-  std::erase_if(pending_, [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
+  std::erase_if(pending_,
+                [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
   const auto id = random_id();
   pending_[id] = {*path_, now, true};
   send_control(*path_, {ControlKind::ping, ssrc_, id});

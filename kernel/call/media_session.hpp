@@ -114,7 +114,6 @@ class MediaSession {
   MediaSessionConfig config_;
   MediaSessionEvents events_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  bool stopped_ = false;
 
   // Negotiated parts.
   std::string codec_name_;
@@ -123,11 +122,9 @@ class MediaSession {
   std::optional<identity::MediaKeys> keys_;
   std::optional<plugin::CodecPlugin> codec_;
   parley_codec_params codec_params_{};
-  std::uint32_t bitrate_bps_ = 0;
   CallAudio audio_;
   std::optional<media::SendPath> send_path_;
   std::optional<media::ReceivePath> receive_path_;
-  std::uint32_t ssrc_ = 0;
   std::size_t source_frame_samples_ = 0;
   std::vector<std::int16_t> source_frame_;
   std::vector<std::uint8_t> scratch_;
@@ -135,7 +132,6 @@ class MediaSession {
   // Checks and path.
   std::vector<Path> candidates_;
   std::map<ControlId, PendingCheck> pending_;
-  bool relay_answered_ = false;
   std::chrono::steady_clock::time_point checks_started_;
   std::optional<Path> path_;
   boost::asio::steady_timer check_timer_;
@@ -152,7 +148,6 @@ class MediaSession {
   std::chrono::steady_clock::time_point media_started_;
   std::chrono::steady_clock::time_point media_stopped_;
   std::chrono::steady_clock::time_point last_received_;
-  bool media_received_ = false;
   std::uint64_t packets_sent_ = 0;
   std::uint64_t wire_bytes_out_ = 0;
   std::uint64_t packets_received_ = 0;
@@ -160,6 +155,11 @@ class MediaSession {
   std::vector<double> rtt_samples_ms_;
   std::int64_t capture_start_ns_ = 0;
   std::int64_t playback_start_ns_ = 0;
+  std::uint32_t bitrate_bps_ = 0;
+  std::uint32_t ssrc_ = 0;
+  bool stopped_ = false;
+  bool relay_answered_ = false;
+  bool media_received_ = false;
 };
 
 }  // namespace parley::call
