@@ -33,7 +33,7 @@ bool ends_call(CallSignalKind kind) {
 
 void SuperNode::State::on_call_route(Session& session, CallRoute route) {
   const auto now = SteadyClock::now();
-  const RouteOrigin origin{session.connection.get(), session.id, now};
+  const RouteOrigin origin{session.connection.get(), session.id, now, {}, std::nullopt};
   if (session.role == Role::client && session.user_id.empty()) {
     return fail_route(origin, route.call_id(), "attach with a user to call");
   }
@@ -77,6 +77,11 @@ void SuperNode::State::on_call_route(Session& session, CallRoute route) {
 void SuperNode::State::on_call_route_failed(Session& session, const CallRouteFailed& failed) {
   const auto found = origins.find(failed.call_id());
   if (found == origins.end() || found->second.connection == session.connection.get()) return;
+  const auto& origin = found->second;
+  const bool from_target =
+      session.peer_address == origin.target ||
+      (origin.target_key && session.connection->peer_key() == origin.target_key);
+  if (!from_target) return;  // another super node cannot fail someone else's route
   auto* sender = find(found->second.connection, found->second.session_id);
   if (sender == nullptr) return;
   OverlayMessage message;
@@ -136,6 +141,8 @@ void SuperNode::State::forward(CallRoute route, RouteOrigin origin) {
       }
     }
   }
+  origin.target = address;
+  origin.target_key = pinned;
   remember_origin(route.call_id(), origin);
   if (link != nullptr) {
     ++counters.call_routes;

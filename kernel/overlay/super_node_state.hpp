@@ -41,11 +41,14 @@ struct Session {
   std::map<std::string, DirectoryService::Subscription> subscriptions;
 };
 
-// Where a forwarded route came from, so a CallRouteFailed coming back finds it.
+// Where a forwarded route came from, so a CallRouteFailed coming back finds it;
+// and where it went, so only that super node can fail it.
 struct RouteOrigin {
   net::TlsConnection* connection = nullptr;
   std::uint64_t session_id = 0;
   SteadyClock::time_point at;
+  std::string target;                             // to_super_node
+  std::optional<identity::PublicKey> target_key;  // to_super_node_key, when given
 };
 
 struct SuperNode::State : std::enable_shared_from_this<State> {

@@ -208,5 +208,56 @@ TEST_F(SuperNodeTest, ARouteToAnUnreachableSuperNodeFailsBack) {
   EXPECT_EQ(failed->call_route_failed().reason(), "super node unreachable");
 }
 
+TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
+  const auto first = start_node();
+  const auto second = start_node();
+  const auto& second_key = *node_keys.back();
+  const auto caller = attach(*first, alice);
+  const auto callee = attach(*second, bob);
+  caller->send(wrap(route("c1", CALL_SIGNAL_INVITE, "bob", second.get(), &second_key)));
+  ASSERT_TRUE(next(*callee, OverlayMessage::kCallRoute));
+
+  // A third super node, proving its own key, claims the call failed.
+  const auto impostor_key = identity::SigningKey::generate();
+  std::shared_ptr<net::TlsConnection> link;
+  connect_tofu(
+      io, net::HostPort{"127.0.0.1", first->local_endpoint().port()}, std::nullopt,
+      net::ConnectionLimits{}, 3s,
+      [&](std::shared_ptr<net::TlsConnection> connection, const std::string&) {
+        link = std::move(connection);
+      },
+      &impostor_key);
+  ASSERT_TRUE(run_until([&] { return link != nullptr; }));
+  testing_support::TestClient impostor{link, {}, {}};
+  link->start(
+      [&](std::vector<std::uint8_t> bytes) {
+        if (auto decoded = decode(bytes); decoded.message) {
+          impostor.inbox.push_back(std::move(*decoded.message));
+        }
+      },
+      [](const std::string&) {});
+  impostor.send(make_hello());
+  ASSERT_TRUE(next(impostor, OverlayMessage::kHello));
+  OverlayMessage peer;
+  peer.mutable_peer()->set_listen_host_port("127.0.0.1:1");
+  const auto& bytes = impostor_key.public_key().bytes;
+  peer.mutable_peer()->set_key(std::string(bytes.begin(), bytes.end()));
+  impostor.send(peer);
+  OverlayMessage failed;
+  failed.mutable_call_route_failed()->set_call_id("c1");
+  failed.mutable_call_route_failed()->set_reason("not attached here");
+  impostor.send(failed);
+  OverlayMessage alive;
+  alive.mutable_keep_alive()->set_sequence(1);
+  impostor.send(alive);
+  ASSERT_TRUE(next(impostor, OverlayMessage::kKeepAliveAck));  // all of it was read
+  caller->send(alive);
+  ASSERT_TRUE(next(*caller, OverlayMessage::kKeepAliveAck));  // all sent to it has arrived
+  for (const auto& message : caller->inbox) {
+    EXPECT_FALSE(message.has_call_route_failed()) << "a forged failure reached the caller";
+  }
+  link->abort("done");
+}
+
 }  // namespace
 }  // namespace parley::overlay
