@@ -227,7 +227,11 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
     case CallMessage::kHangup: {
       if (call->media) call->media->stop(false);
       const auto& reason = message.hangup().reason();
-      finish("completed", call->peer + " hung up" + (reason.empty() ? "" : ": " + reason));
+      // Before any media the call never happened: the peer gave up on it (no path, a failure).
+      const bool had_media = call->state == CallState::active;
+      finish(had_media ? "completed" : "failed", call->peer + " hung up" +
+                                                     (had_media ? "" : " before media flowed") +
+                                                     (reason.empty() ? "" : ": " + reason));
       return;
     }
     default: return;

@@ -166,5 +166,33 @@ TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
   EXPECT_LT(after, 1500ms);
 }
 
+TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
+  boost::asio::io_context io;
+  LoopbackSwitch network(io);
+  World world;
+  RelayDouble relay(io);
+  relay.forwarding = false;  // granted, but nothing gets through
+  network.relay_grant =
+      LoopbackSwitch::RelayGrant{"127.0.0.1:" + std::to_string(relay.endpoint().port()),
+                                 std::string(16, 'E'), std::string(16, 'F')};
+  auto options = fast_options();
+  options.force_relay = true;
+  options.timeouts.connect = 600ms;
+  auto alice = make_party(io, network, world, "alice", options);
+  options.auto_answer = true;
+  auto bob = make_party(io, network, world, "bob", options);
+  const auto started = std::chrono::steady_clock::now();
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until(
+      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 3s))
+      << alice->log() << bob->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  EXPECT_EQ(alice->ended.front().outcome, "failed");
+  EXPECT_NE(alice->ended.front().end_reason.find("no media path"), std::string::npos);
+  EXPECT_EQ(alice->ended.front().path, "");
+  EXPECT_TRUE(bob->ended.front().outcome == "failed" || bob->ended.front().outcome == "completed")
+      << bob->ended.front().outcome;
+}
+
 }  // namespace
 }  // namespace parley::call_test
