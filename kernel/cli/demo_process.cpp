@@ -151,7 +151,16 @@ Children::Children() {
 }
 
 Children::~Children() {
-  stop_all(std::chrono::seconds(1));
+  try {
+    stop_all(std::chrono::seconds(1));
+  } catch (const std::exception&) {
+    // poll() itself failed: no grace period then, but still no orphans.
+    for (auto& child : children_) {
+      if (child.exit_status) continue;
+      ::kill(child.pid, SIGKILL);
+      ::waitpid(child.pid, nullptr, 0);
+    }
+  }
   for (auto& child : children_) child.close_output();
   delete signal_guard;
   signal_guard = nullptr;
