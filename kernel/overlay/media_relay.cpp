@@ -1,11 +1,23 @@
 #include "overlay/media_relay.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace parley::overlay {
 namespace {
+
+// A cookie is good for the 10 s bucket it was made in and the next one.
+constexpr std::chrono::seconds kCookieBucket{10};
+
+std::int64_t time_bucket(MediaRelay::Clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() /
+         kCookieBucket.count();
+}
 
 RelayToken random_token() {
   RelayToken token{};
@@ -18,7 +30,13 @@ RelayToken random_token() {
 }  // namespace
 
 MediaRelay::MediaRelay(udp::socket& socket, MediaRelayLimits limits)
-    : socket_(socket), limits_(limits) {}
+    : socket_(socket), limits_(limits) {
+  // The relay runs on the node's I/O thread: a full send buffer drops, never waits.
+  socket_.non_blocking(true);
+  if (RAND_bytes(secret_.data(), static_cast<int>(secret_.size())) != 1) {
+    throw std::runtime_error("no randomness for the relay secret");
+  }
+}
 
 std::optional<RelayTokens> MediaRelay::reserve(const std::string& call_id,
                                                const std::string& caller, const std::string& callee,
@@ -31,7 +49,12 @@ std::optional<RelayTokens> MediaRelay::reserve(const std::string& call_id,
     }
     return slot.tokens;
   }
-  if (slots_.size() >= limits_.max_slots) return std::nullopt;
+  if (caller == callee || slots_.size() >= limits_.max_slots) return std::nullopt;
+  std::size_t pending = 0;
+  for (const auto& [id, slot] : slots_) {
+    pending += !slot.active && slot.parties.caller == caller ? 1 : 0;
+  }
+  if (pending >= limits_.max_pending_per_user) return std::nullopt;
   auto& held = per_user_[caller];
   if (held >= limits_.max_slots_per_user) return std::nullopt;
   RelayTokens tokens{random_token(), random_token()};
@@ -40,6 +63,7 @@ std::optional<RelayTokens> MediaRelay::reserve(const std::string& call_id,
             false,
             now,
             TokenBucket(limits_.bytes_per_s, limits_.burst_bytes, now),
+            TokenBucket(limits_.challenges_per_s, limits_.challenges_per_s, now),
             {}};
   slots_.emplace(call_id, std::move(slot));
   by_token_[tokens.caller] = {call_id, 0};
@@ -52,6 +76,11 @@ std::optional<RelayParties> MediaRelay::parties(const std::string& call_id) cons
   const auto found = slots_.find(call_id);
   if (found == slots_.end()) return std::nullopt;
   return found->second.parties;
+}
+
+bool MediaRelay::pending(const std::string& call_id) const {
+  const auto found = slots_.find(call_id);
+  return found != slots_.end() && !found->second.active;
 }
 
 void MediaRelay::activate(const std::string& call_id, Clock::time_point now) {
@@ -82,6 +111,66 @@ void MediaRelay::expire(Clock::time_point now) {
   }
 }
 
+RelayCookie MediaRelay::cookie(const RelayToken& token, const udp::endpoint& address,
+                               std::int64_t bucket) const {
+  std::vector<std::uint8_t> input(token.begin(), token.end());
+  if (address.address().is_v4()) {
+    const auto bytes = address.address().to_v4().to_bytes();
+    input.insert(input.end(), bytes.begin(), bytes.end());
+  } else {
+    const auto bytes = address.address().to_v6().to_bytes();
+    input.insert(input.end(), bytes.begin(), bytes.end());
+  }
+  input.push_back(static_cast<std::uint8_t>(address.port() >> 8));
+  input.push_back(static_cast<std::uint8_t>(address.port() & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    input.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(bucket) >> shift));
+  }
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), input.data(), input.size(),
+       mac.data(), &length);
+  RelayCookie out{};
+  std::copy_n(mac.begin(), out.size(), out.begin());
+  return out;
+}
+
+bool MediaRelay::send(std::span<const std::uint8_t> bytes, const udp::endpoint& to) {
+  boost::system::error_code error;
+  socket_.send_to(boost::asio::buffer(bytes.data(), bytes.size()), to, 0, error);
+  // would_block and the like: a lost packet is media's problem (and a lost
+  // challenge is asked for again by the next datagram).
+  if (error) ++stats_.send_dropped;
+  return !error;
+}
+
+void MediaRelay::challenge(Slot& slot, const RelayToken& token, const udp::endpoint& to,
+                           Clock::time_point now) {
+  if (!slot.challenge_meter.take(1, now)) return;
+  const auto datagram =
+      make_latch_datagram(RelayKind::latch_challenge, token, cookie(token, to, time_bucket(now)));
+  if (send(datagram, to)) ++stats_.challenges;
+}
+
+void MediaRelay::on_response(Slot& slot, int side, const RelayDatagram& datagram,
+                             const udp::endpoint& from, Clock::time_point now) {
+  const auto bucket = time_bucket(now);
+  const auto matches = [&](std::int64_t b) {
+    const auto expected = cookie(datagram.token, from, b);
+    return CRYPTO_memcmp(expected.data(), datagram.payload.data(), expected.size()) == 0;
+  };
+  auto& sender = slot.sides[side];
+  const bool silent = now - sender.last_heard >= limits_.relatch_silence;
+  if (!(matches(bucket) || matches(bucket - 1)) ||
+      (sender.latched && *sender.latched != from && !silent)) {
+    ++stats_.dropped;  // a forged or stale cookie, or a takeover while the owner talks
+    return;
+  }
+  if (sender.latched != from) ++stats_.latched;
+  sender.latched = from;
+  sender.last_heard = now;
+}
+
 void MediaRelay::on_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& from,
                              Clock::time_point now) {
   const auto parsed = parse_relay_datagram(datagram);
@@ -93,15 +182,17 @@ void MediaRelay::on_datagram(std::span<const std::uint8_t> datagram, const udp::
   auto& slot = slots_.at(owner->second.first);
   const auto side = owner->second.second;
   auto& sender = slot.sides[side];
-  if (!slot.active) {
+  if (!slot.active || parsed->kind == RelayKind::latch_challenge) {
     ++stats_.dropped;
     return;
   }
-  if (!sender.latched ||
-      (*sender.latched != from && now - sender.last_heard >= limits_.relatch_silence)) {
-    sender.latched = from;
-  } else if (*sender.latched != from) {
-    ++stats_.dropped;  // someone else holding the token while the owner still talks
+  if (parsed->kind == RelayKind::latch_response) {
+    return on_response(slot, side, *parsed, from, now);
+  }
+  if (sender.latched != from) {
+    // Not (yet) proven to receive here: ask it to, and forward nothing.
+    ++stats_.dropped;
+    challenge(slot, parsed->token, from, now);
     return;
   }
   sender.last_heard = now;
@@ -111,10 +202,7 @@ void MediaRelay::on_datagram(std::span<const std::uint8_t> datagram, const udp::
     return;
   }
   slot.since = now;
-  boost::system::error_code ignored;
-  // A datagram socket does not block for long; a lost packet is media's problem.
-  socket_.send_to(boost::asio::buffer(parsed->payload.data(), parsed->payload.size()),
-                  *receiver.latched, 0, ignored);
+  if (!send(parsed->payload, *receiver.latched)) return;
   ++stats_.relayed_packets;
   stats_.relayed_bytes += parsed->payload.size();
 }

@@ -35,6 +35,15 @@ constexpr double kPeerRouteBurst = 1000;
 // How long a forwarded route's sender is remembered for a failure coming back.
 constexpr std::chrono::seconds kOriginLifetime{120};
 constexpr std::size_t kMaxOrigins = 20'000;
+// STUN answers per source address: a client asks a few times a minute, so
+// this only stops the port from serving as a reflector.
+constexpr double kStunPerSecond = 20;
+constexpr double kStunBurst = 40;
+constexpr std::size_t kMaxStunSources = 10'000;
+// A meter idle this long is full again, so it can be forgotten.
+constexpr auto kStunMeterIdle = std::chrono::seconds(3);
+// A link opened only to carry routes closes after this long without one.
+constexpr auto kRouteLinkIdle = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -95,11 +104,11 @@ OverlayMessage SuperNode::State::list_response() const {
 }
 
 void SuperNode::State::learn(const std::string& address,
-                             const std::optional<identity::PublicKey>& learned_key) {
+                             const std::optional<identity::PublicKey>& learned_key, bool proven) {
   if (address.empty() || address == self_address || !net::parse_host_port(address)) return;
   if (known.size() >= kMaxListEntries && known.count(address) == 0) return;
   auto& slot = known[address];
-  if (!slot) slot = learned_key;
+  if (!slot || (proven && learned_key)) slot = learned_key;
 }
 
 void SuperNode::State::accept(const std::shared_ptr<net::TlsConnection>& connection) {
@@ -263,7 +272,10 @@ void SuperNode::State::on_peer(Session& session, const Peer& peer) {
   session.role = Role::peer;
   session.peer_address = peer.listen_host_port();
   session.route_meter.emplace(kPeerRoutesPerSecond, kPeerRouteBurst, SteadyClock::now());
-  learn(peer.listen_host_port(), key_from(peer.key()));
+  // The key is proven, but not that it listens at the address it claims (it
+  // could name another node's): the address is learnt without a key, and a
+  // link dialled to it later pins whatever key answers there.
+  learn(peer.listen_host_port(), std::nullopt);
   event("peer " + log::sanitize(peer.listen_host_port(), 64) + " linked (incoming), " +
         std::to_string(known.size()) + " super nodes known");
 }
@@ -282,7 +294,7 @@ void SuperNode::State::on_closed(net::TlsConnection* raw, const std::string& rea
   }
   if (session.outgoing) {
     outgoing.erase(session.peer_address);
-    event("peer " + session.peer_address + " lost: " + reason);
+    if (!session.for_routes) event("peer " + session.peer_address + " lost: " + reason);
   }
   sessions.erase(found);  // drops the session's subscriptions too
 }
@@ -298,43 +310,44 @@ void SuperNode::State::link_peers() {
 }
 
 void SuperNode::State::open_link(const std::string& address,
-                                 const std::optional<identity::PublicKey>& pinned) {
+                                 const std::optional<identity::PublicKey>& pinned,
+                                 bool for_routes) {
   const auto target = net::parse_host_port(address);
   if (!target) return;
   outgoing[address] = nullptr;  // connecting
   std::weak_ptr<State> weak = shared_from_this();
   connect_tofu(
       io, *target, pinned, limits(), options.config.connect_timeout,
-      [weak, address](const std::shared_ptr<net::TlsConnection>& connection,
-                      const std::string& error) {
+      [weak, address, for_routes](const std::shared_ptr<net::TlsConnection>& connection,
+                                  const std::string& error) {
         auto self = weak.lock();
         if (!self || self->stopped) {
           if (connection) connection->abort("stopped");
           return;
         }
-        self->on_link(address, connection, error);
+        self->on_link(address, connection, error, for_routes);
       },
       &key);
 }
 
 void SuperNode::State::on_link(const std::string& address,
                                const std::shared_ptr<net::TlsConnection>& link,
-                               const std::string& error) {
+                               const std::string& error, bool for_routes) {
   if (!link) {
     outgoing.erase(address);
     log::info("super-node", "peer " + address + " not reached: " + error);
     auto queued = std::move(waiting[address]);
     waiting.erase(address);
-    for (const auto& [route, origin] : queued) {
-      fail_route(origin, route.call_id(), "super node unreachable");
-    }
+    for (const auto& [route, origin] : queued) fail_route(origin, route, "super node unreachable");
     return;
   }
-  learn(address, link->peer_key());
+  if (!for_routes) learn(address, link->peer_key(), true);
   outgoing[address] = link.get();
   Session session;
   session.connection = link;
   session.outgoing = true;
+  session.for_routes = for_routes;
+  session.last_route = SteadyClock::now();
   session.role = Role::peer;
   session.peer_address = address;
   session.route_meter.emplace(kPeerRoutesPerSecond, kPeerRouteBurst, SteadyClock::now());
@@ -347,10 +360,12 @@ void SuperNode::State::on_link(const std::string& address,
     peer.mutable_peer()->set_directory_host_port(options.directory->listen_address());
   }
   send(*link, peer);
-  OverlayMessage request;
-  request.mutable_list_request()->set_max_entries(kMaxListEntries);
-  send(*link, request);
-  event("peer " + address + " linked (outgoing), key " + link->peer_key()->to_text());
+  if (!for_routes) {
+    OverlayMessage request;
+    request.mutable_list_request()->set_max_entries(kMaxListEntries);
+    send(*link, request);
+    event("peer " + address + " linked (outgoing), key " + link->peer_key()->to_text());
+  }
   auto queued = std::move(waiting[address]);
   waiting.erase(address);
   for (const auto& [route, origin] : queued) {
@@ -367,6 +382,10 @@ void SuperNode::State::tick() {
     OverlayMessage alive;
     alive.mutable_keep_alive()->set_sequence(++keep_alive_sequence);
     send(*link, alive);
+    if (const auto found = sessions.find(link);
+        found != sessions.end() && found->second.for_routes) {
+      continue;  // a route link learns nothing
+    }
     OverlayMessage request;
     request.mutable_list_request()->set_max_entries(kMaxListEntries);
     send(*link, request);
@@ -387,6 +406,10 @@ void SuperNode::State::housekeeping() {
   for (auto origin = origins.begin(); origin != origins.end();) {
     origin = now - origin->second.at > kOriginLifetime ? origins.erase(origin) : std::next(origin);
   }
+  for (auto meter = stun_meters.begin(); meter != stun_meters.end();) {
+    meter = now - meter->second.last > kStunMeterIdle ? stun_meters.erase(meter) : std::next(meter);
+  }
+  close_idle_route_links(now);
   housekeeping_timer.expires_after(std::chrono::seconds(1));
   housekeeping_timer.async_wait(
       [weak = std::weak_ptr<State>(shared_from_this())](const boost::system::error_code& error) {
@@ -405,20 +428,57 @@ void SuperNode::State::receive_udp() {
           const std::span datagram(self->udp_buffer.data(), bytes);
           if (looks_like_relay(datagram)) {
             self->relay->on_datagram(datagram, self->udp_source, SteadyClock::now());
-          } else if (auto answer = answer_binding(datagram, self->udp_source)) {
-            ++self->counters.stun_answers;
-            boost::system::error_code ignored;
-            // A datagram socket never blocks for long; a lost answer is retried by the asker.
-            self->udp_socket.send_to(asio::buffer(*answer), self->udp_source, 0, ignored);
+          } else {
+            self->on_stun(datagram, self->udp_source);
           }
         }
         self->receive_udp();
       });
 }
 
+void SuperNode::State::on_stun(std::span<const std::uint8_t> datagram,
+                               const udp::endpoint& source) {
+  auto answer = answer_binding(datagram, source);
+  if (!answer) return;
+  const auto now = SteadyClock::now();
+  auto meter = stun_meters.find(source.address());
+  if (meter == stun_meters.end()) {
+    if (stun_meters.size() >= kMaxStunSources) {
+      ++counters.stun_limited;  // many sources at once: answer again once the table ages
+      return;
+    }
+    meter = stun_meters.emplace(source.address(), StunMeter{{kStunPerSecond, kStunBurst, now}, now})
+                .first;
+  }
+  meter->second.last = now;
+  if (!meter->second.bucket.take(1, now)) {
+    ++counters.stun_limited;
+    return;
+  }
+  boost::system::error_code error;
+  // Non-blocking: a full buffer drops the answer, which the asker retries.
+  udp_socket.send_to(asio::buffer(*answer), source, 0, error);
+  if (error) {
+    ++counters.udp_send_dropped;
+    return;
+  }
+  ++counters.stun_answers;
+}
+
+void SuperNode::State::close_idle_route_links(SteadyClock::time_point now) {
+  std::vector<std::shared_ptr<net::TlsConnection>> idle;
+  for (const auto& [raw, session] : sessions) {
+    if (session.for_routes && now - session.last_route >= kRouteLinkIdle) {
+      idle.push_back(session.connection);
+    }
+  }
+  for (const auto& link : idle) link->close("idle route link");
+}
+
 void SuperNode::State::remember_origin(const std::string& call_id, const RouteOrigin& origin) {
-  if (origins.size() >= kMaxOrigins && origins.count(call_id) == 0) return;
-  origins[call_id] = origin;
+  const auto key = std::make_pair(call_id, origin.from_user);
+  if (origins.size() >= kMaxOrigins && origins.count(key) == 0) return;
+  origins[key] = origin;
 }
 
 SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,
@@ -440,6 +500,8 @@ SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,
   if (state.options.stun) {
     state.udp_socket.open(state.options.stun->protocol());
     state.udp_socket.bind(*state.options.stun);
+    // Relay and STUN sends run on the I/O thread: drop rather than wait.
+    state.udp_socket.non_blocking(true);
     auto limits = state.options.relay;
     limits.max_slots = state.options.config.max_relayed_calls;
     limits.bytes_per_s = static_cast<double>(state.options.config.relay_bytes_per_s);
@@ -479,6 +541,9 @@ SuperNodeStats SuperNode::stats() const {
     stats.relayed_packets = relay.relayed_packets;
     stats.relayed_bytes = relay.relayed_bytes;
     stats.relay_dropped = relay.dropped;
+    stats.relay_challenges = relay.challenges;
+    stats.relay_latched = relay.latched;
+    stats.udp_send_dropped += relay.send_dropped;
     stats.relay_slots = relay.slots;
   }
   return stats;

@@ -60,6 +60,13 @@ struct SuperNodeStats {
   std::uint64_t relayed_packets = 0;
   std::uint64_t relayed_bytes = 0;
   std::uint64_t relay_dropped = 0;
+  std::uint64_t relay_challenges = 0;       // latch challenges sent
+  std::uint64_t relay_latched = 0;          // addresses latched after an echoed cookie
+  std::uint64_t udp_send_dropped = 0;       // relay or STUN sends that would have blocked
+  std::uint64_t stun_limited = 0;           // STUN requests over their source's rate
+  std::uint64_t routes_unverified = 0;      // routes whose signed payload did not match them
+  std::uint64_t subscribes_limited = 0;     // Subscribes too soon after the last one
+  std::uint64_t subscriptions_refused = 0;  // ids over a session's or the node's share
   std::size_t relay_slots = 0;
 };
 

@@ -1,8 +1,11 @@
 // Call routing and relay slots (docs/overlay.md, "Calls"). A route from an
 // attached user is stamped with that user and this node; one from a peer
-// super node is taken as stamped. Either is delivered to the callee attached
-// here, forwarded to the callee's super node, or failed back to its sender.
-// The payload is signed end to end and passes through untouched.
+// super node keeps its stamp. Either way the signed payload must say the
+// same (call id, kind, sender, receiver) before the route is used, so nobody
+// can drive relay slots or deliver in another user's name. Then the route is
+// delivered to the callee attached here, forwarded to the callee's super
+// node, or failed back to its sender. The payload passes through untouched.
+#include "call/call_signal.hpp"
 #include "log/log.hpp"
 #include "overlay/super_node_state.hpp"
 
@@ -33,7 +36,7 @@ bool ends_call(CallSignalKind kind) {
 
 void SuperNode::State::on_call_route(Session& session, CallRoute route) {
   const auto now = SteadyClock::now();
-  const RouteOrigin origin{session.connection.get(), session.id, now, {}, std::nullopt};
+  RouteOrigin origin{session.connection.get(), session.id, now, {}, {}, std::nullopt};
   if (session.role == Role::client && session.user_id.empty()) {
     return fail_route(origin, route.call_id(), "attach with a user to call");
   }
@@ -47,10 +50,22 @@ void SuperNode::State::on_call_route(Session& session, CallRoute route) {
     route.set_from_super_node(self_address);
     route.set_from_super_node_key(key_bytes(key.public_key()));
     route.clear_relay();
-    if (route.kind() == CALL_SIGNAL_INVITE) reserve_relay(session, route);
   } else if (route.hops() > kMaxSuperNodeHops) {
     ++counters.call_routes_failed;  // a loop, or a peer that miscounts: dropped
     return;
+  }
+  origin.from_user = route.from_user();
+  if (!route_matches_payload(route)) {
+    ++counters.routes_unverified;
+    if (session.role == Role::client) {
+      return fail_route(origin, route.call_id(),
+                        "the signed call message does not match the route");
+    }
+    ++counters.call_routes_failed;  // a peer's forgery, or a broken one: dropped
+    return;
+  }
+  if (session.role == Role::client && route.kind() == CALL_SIGNAL_INVITE) {
+    reserve_relay(session, route);
   }
   track_relay(route);
   if (const auto user = users.find(route.to_user()); user != users.end()) {
@@ -63,30 +78,44 @@ void SuperNode::State::on_call_route(Session& session, CallRoute route) {
   if (!route.to_super_node().empty() &&
       !is_self(route.to_super_node(), route.to_super_node_key())) {
     if (route.hops() >= kMaxSuperNodeHops) {
-      return fail_route(origin, route.call_id(), "too many super node hops");
+      return fail_route(origin, route, "too many super node hops");
     }
     route.set_hops(route.hops() + 1);
     return forward(std::move(route), origin);
   }
-  if (route.kind() == CALL_SIGNAL_INVITE && session.role == Role::client && relay) {
-    relay->release(route.call_id());
-  }
-  fail_route(origin, route.call_id(), "not attached here");
+  fail_route(origin, route, "not attached here");
+}
+
+// The payload verified as the callee will (certificate, signature, sender,
+// receiver, freshness) and matching the route's call id and kind.
+bool SuperNode::State::route_matches_payload(const CallRoute& route) {
+  if (!options.login_server_key) return false;
+  const auto& payload = route.payload();
+  const auto verified = call::verify_call_message(
+      std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
+      *options.login_server_key, route.to_user(), route.from_user(), identity::Clock::now());
+  return verified.ok() && verified.message->call_id() == route.call_id() &&
+         call::signal_kind(*verified.message) == route.kind();
 }
 
 void SuperNode::State::on_call_route_failed(Session& session, const CallRouteFailed& failed) {
-  const auto found = origins.find(failed.call_id());
-  if (found == origins.end() || found->second.connection == session.connection.get()) return;
-  const auto& origin = found->second;
-  const bool from_target =
-      session.peer_address == origin.target ||
-      (origin.target_key && session.connection->peer_key() == origin.target_key);
-  if (!from_target) return;  // another super node cannot fail someone else's route
-  auto* sender = find(found->second.connection, found->second.session_id);
-  if (sender == nullptr) return;
-  OverlayMessage message;
-  *message.mutable_call_route_failed() = failed;
-  send(*sender->connection, message);
+  // Every user's route with that call id that went to the failing node: the
+  // failure names no sender.
+  const auto& call_id = failed.call_id();
+  for (auto found = origins.lower_bound({call_id, std::string()});
+       found != origins.end() && found->first.first == call_id; ++found) {
+    const auto& origin = found->second;
+    if (origin.connection == session.connection.get()) continue;
+    const bool from_target =
+        session.peer_address == origin.target ||
+        (origin.target_key && session.connection->peer_key() == origin.target_key);
+    if (!from_target) continue;  // another super node cannot fail someone else's route
+    auto* sender = find(origin.connection, origin.session_id);
+    if (sender == nullptr) continue;
+    OverlayMessage message;
+    *message.mutable_call_route_failed() = failed;
+    send(*sender->connection, message);
+  }
 }
 
 // Only for an INVITE from this node's own user: the relay is never open to
@@ -123,14 +152,22 @@ void SuperNode::State::track_relay(const CallRoute& route) {
   }
 }
 
+// Only to a super node the route pins by key, or one this node already
+// knows: a client cannot make it dial anything else (a port scan, or links
+// filling max_peers). A link opened for a pinned stranger carries routes
+// only: never learnt or advertised, closed when idle.
 void SuperNode::State::forward(CallRoute route, RouteOrigin origin) {
   const auto address = route.to_super_node();
   if (!net::parse_host_port(address)) {
-    return fail_route(origin, route.call_id(), "not a super node address");
+    return fail_route(origin, route, "not a super node address");
+  }
+  const auto pinned = key_from(route.to_super_node_key());
+  const bool known_node = known.count(address) != 0 || outgoing.count(address) != 0;
+  if (!pinned && !known_node) {
+    return fail_route(origin, route, "unknown super node: the route must name its key");
   }
   net::TlsConnection* link = nullptr;
   if (const auto open = outgoing.find(address); open != outgoing.end()) link = open->second;
-  const auto pinned = key_from(route.to_super_node_key());
   if (link == nullptr && pinned) {
     // An incoming link from that very node (it proved its key) serves as well.
     for (const auto& [raw, session] : sessions) {
@@ -146,6 +183,9 @@ void SuperNode::State::forward(CallRoute route, RouteOrigin origin) {
   remember_origin(route.call_id(), origin);
   if (link != nullptr) {
     ++counters.call_routes;
+    if (const auto used = sessions.find(link); used != sessions.end()) {
+      used->second.last_route = origin.at;
+    }
     OverlayMessage message;
     *message.mutable_call_route() = std::move(route);
     send(*link, message);
@@ -153,17 +193,18 @@ void SuperNode::State::forward(CallRoute route, RouteOrigin origin) {
   }
   const bool connecting = outgoing.count(address) != 0;
   if (!connecting && outgoing.size() >= options.config.max_peers) {
-    return fail_route(origin, route.call_id(), "super node unreachable: too many links");
+    return fail_route(origin, route, "super node unreachable: too many links");
   }
   auto& queue = waiting[address];
   if (queue.size() >= kMaxWaitingRoutes) {
-    return fail_route(origin, route.call_id(), "super node unreachable: queue full");
+    return fail_route(origin, route, "super node unreachable: queue full");
   }
   queue.emplace_back(std::move(route), origin);
   ++counters.call_routes;
   if (!connecting) {
-    open_link(address,
-              pinned ? pinned : (known.count(address) != 0 ? known[address] : std::nullopt));
+    const auto heard = known.find(address);
+    open_link(address, pinned ? pinned : (heard != known.end() ? heard->second : std::nullopt),
+              !known_node);
   }
 }
 
@@ -176,6 +217,22 @@ void SuperNode::State::fail_route(const RouteOrigin& origin, const std::string& 
   message.mutable_call_route_failed()->set_call_id(call_id);
   message.mutable_call_route_failed()->set_reason(reason);
   send(*sender->connection, message);
+}
+
+void SuperNode::State::fail_route(const RouteOrigin& origin, const CallRoute& route,
+                                  const std::string& reason) {
+  release_failed_invite(route);
+  fail_route(origin, route.call_id(), reason);
+}
+
+// An invite that went nowhere needs no relay: its slot is back at once, not
+// after the pending timeout.
+void SuperNode::State::release_failed_invite(const CallRoute& route) {
+  if (!relay || route.kind() != CALL_SIGNAL_INVITE || !relay->pending(route.call_id())) return;
+  const auto parties = relay->parties(route.call_id());
+  if (parties && parties->caller == route.from_user() && parties->callee == route.to_user()) {
+    relay->release(route.call_id());
+  }
 }
 
 // Where clients reach the relay: the UDP socket's own address, else the TLS

@@ -4,6 +4,9 @@
 // returns has been verified by DirectoryService. Answers for a session that
 // closed meanwhile are dropped.
 #include <cmath>
+#include <set>
+
+#include "log/log.hpp"
 
 #include "overlay/super_node_state.hpp"
 
@@ -14,6 +17,10 @@ constexpr std::chrono::seconds kMinPublishInterval{1};
 constexpr std::size_t kMaxSearchesInFlight = 4;
 constexpr std::uint32_t kMaxSearchTimeoutMs = 5000;
 constexpr std::size_t kMinPrefixBytes = 2;
+// A buddy list changes by hand: one Subscribe a second is plenty, and each
+// session gets its share of the directory's listens (max_subscriptions).
+constexpr std::chrono::seconds kMinSubscribeInterval{1};
+constexpr std::size_t kMaxSubscriptionsPerSession = 200;
 
 std::span<const std::uint8_t> bytes_of(const std::string& text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
@@ -121,12 +128,34 @@ void SuperNode::State::on_search(Session& session, const SearchRequest& request)
   }
 }
 
+// Applies the difference to the session's listens: ids no longer wanted are
+// dropped, new ones added while the session's share and the directory's cap
+// allow; ids still wanted keep their listen. Refused ids are counted and
+// logged (the protocol has no answer to Subscribe).
 void SuperNode::State::on_subscribe(Session& session, const Subscribe& subscribe) {
   if (session.user_id.empty() || options.directory == nullptr) return;
-  session.subscriptions.clear();
-  std::weak_ptr<State> weak = shared_from_this();
+  const auto now = SteadyClock::now();
+  if (session.last_subscribe && now - *session.last_subscribe < kMinSubscribeInterval) {
+    ++counters.subscribes_limited;
+    log::info("super-node", "subscribe of " + session.user_id + " ignored: too often");
+    return;
+  }
+  session.last_subscribe = now;
+  std::set<std::string> wanted;
+  std::size_t refused = 0;
   for (const auto& user_id : subscribe.user_ids()) {
-    if (user_id.empty() || session.subscriptions.count(user_id) != 0) continue;
+    if (user_id.empty() || wanted.count(user_id) != 0) continue;
+    if (wanted.size() >= kMaxSubscriptionsPerSession) {
+      ++refused;
+      continue;
+    }
+    wanted.insert(user_id);
+  }
+  std::erase_if(session.subscriptions,
+                [&](const auto& entry) { return wanted.count(entry.first) == 0; });
+  std::weak_ptr<State> weak = shared_from_this();
+  for (const auto& user_id : wanted) {
+    if (session.subscriptions.count(user_id) != 0) continue;
     auto subscription = options.directory->listen(
         user_id, [weak, raw = session.connection.get(), id = session.id](
                      const std::string& changed, const std::optional<VerifiedPresence>& now) {
@@ -142,7 +171,16 @@ void SuperNode::State::on_subscribe(Session& session, const Subscribe& subscribe
           }
           send(*still->connection, notice);
         });
-    if (subscription) session.subscriptions.emplace(user_id, std::move(subscription));
+    if (subscription) {
+      session.subscriptions.emplace(user_id, std::move(subscription));
+    } else {
+      ++refused;  // the directory's cap, or an id it refuses
+    }
+  }
+  if (refused != 0) {
+    counters.subscriptions_refused += refused;
+    log::info("super-node", "subscribe of " + session.user_id + ": " + std::to_string(refused) +
+                                " ids refused (over the share or the directory's cap)");
   }
 }
 

@@ -32,7 +32,12 @@ struct Session {
   std::uint64_t id = 0;  // never reused, unlike the connection's address
   bool said_hello = false;
   Role role = Role::unknown;
-  bool outgoing = false;     // a link this node opened to another super node
+  bool outgoing = false;  // a link this node opened to another super node
+  // An outgoing link opened only to carry call routes (to a node known by the
+  // key a route pinned): never learnt, closed after kRouteLinkIdle unused.
+  bool for_routes = false;
+  SteadyClock::time_point last_route{};
+  std::optional<SteadyClock::time_point> last_subscribe;
   std::string peer_address;  // peer role: its listen host:port (claimed when incoming)
   std::string user_id;       // client role with a certificate; empty: anonymous
   std::optional<TokenBucket> route_meter;
@@ -47,6 +52,7 @@ struct RouteOrigin {
   net::TlsConnection* connection = nullptr;
   std::uint64_t session_id = 0;
   SteadyClock::time_point at;
+  std::string from_user;                          // the route's, part of the key
   std::string target;                             // to_super_node
   std::optional<identity::PublicKey> target_key;  // to_super_node_key, when given
 };
@@ -70,8 +76,14 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   std::map<std::string, net::TlsConnection*> outgoing;
   // Routes waiting for a link being opened.
   std::map<std::string, std::deque<std::pair<CallRoute, RouteOrigin>>> waiting;
-  std::map<std::string, RouteOrigin> origins;  // by call id
-  udp::socket udp_socket;                      // STUN and relay
+  // By (call id, from_user): another user reusing a call id cannot overwrite it.
+  std::map<std::pair<std::string, std::string>, RouteOrigin> origins;
+  udp::socket udp_socket;  // STUN and relay
+  struct StunMeter {
+    TokenBucket bucket;
+    SteadyClock::time_point last;
+  };
+  std::map<asio::ip::address, StunMeter> stun_meters;  // per source address, aged
   std::optional<MediaRelay> relay;
   std::array<std::uint8_t, 2048> udp_buffer{};
   udp::endpoint udp_source;
@@ -88,7 +100,11 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   [[nodiscard]] Session* find(net::TlsConnection* raw, std::uint64_t id);
   [[nodiscard]] bool is_self(const std::string& address, const std::string& named_key) const;
   [[nodiscard]] OverlayMessage list_response() const;
-  void learn(const std::string& address, const std::optional<identity::PublicKey>& learned_key);
+  // proven: the key was proven by a TLS handshake to that very address (a
+  // link this node dialled), so it replaces any key heard before; otherwise a
+  // known key is never overwritten.
+  void learn(const std::string& address, const std::optional<identity::PublicKey>& learned_key,
+             bool proven = false);
   void accept(const std::shared_ptr<net::TlsConnection>& connection);
   void watch(const std::shared_ptr<net::TlsConnection>& connection, Session session);
   void drop(Session& session, const std::string& reason);
@@ -101,12 +117,15 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   void on_peer(Session& session, const Peer& peer);
   void on_closed(net::TlsConnection* raw, const std::string& reason);
   void link_peers();
-  void open_link(const std::string& address, const std::optional<identity::PublicKey>& pinned);
+  void open_link(const std::string& address, const std::optional<identity::PublicKey>& pinned,
+                 bool for_routes = false);
   void on_link(const std::string& address, const std::shared_ptr<net::TlsConnection>& link,
-               const std::string& error);
+               const std::string& error, bool for_routes);
   void tick();
   void housekeeping();
   void receive_udp();
+  void on_stun(std::span<const std::uint8_t> datagram, const udp::endpoint& source);
+  void close_idle_route_links(SteadyClock::time_point now);
   void remember_origin(const std::string& call_id, const RouteOrigin& origin);
 
   // super_node_calls.cpp
@@ -114,8 +133,12 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   void on_call_route_failed(Session& session, const CallRouteFailed& failed);
   void reserve_relay(Session& session, CallRoute& route);
   void track_relay(const CallRoute& route);
+  [[nodiscard]] bool route_matches_payload(const CallRoute& route);
+  void release_failed_invite(const CallRoute& route);
   void forward(CallRoute route, RouteOrigin origin);
   void fail_route(const RouteOrigin& origin, const std::string& call_id, const std::string& reason);
+  // The same for a route that went no further: an invite's pending slot goes too.
+  void fail_route(const RouteOrigin& origin, const CallRoute& route, const std::string& reason);
   [[nodiscard]] std::string relay_host_port() const;
 
   // super_node_directory.cpp

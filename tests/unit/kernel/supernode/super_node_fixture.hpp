@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 
+#include "call/call_signal.hpp"
 #include "identity/certificate.hpp"
 #include "overlay/client_node.hpp"
 #include "overlay/overlay_messages.hpp"
@@ -152,14 +153,49 @@ class SuperNodeFixture : public testing::Test {
     return refused ? refused->attach_refused().reason() : "(no refusal)";
   }
 
-  static CallRoute route(const std::string& call_id, CallSignalKind kind, const std::string& to,
-                         const SuperNode* to_node = nullptr,
-                         const identity::SigningKey* to_key = nullptr) {
+  // A call id of 32 lowercase hex digits, distinct per n.
+  static std::string call_id(int n) {
+    auto text = std::to_string(n);
+    return std::string(32 - text.size(), '0') + text;
+  }
+
+  // A SignedCallMessage of that kind from `from` to `to`, as a call engine signs it.
+  std::string signed_payload(const User& from, const std::string& to, const std::string& id,
+                             CallSignalKind kind) {
+    call::CallMessage message;
+    message.set_call_id(id);
+    message.set_from_user(from.id);
+    message.set_to_user(to);
+    message.set_sequence(++sequence);
+    message.set_sent_at_ms(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       identity::Clock::now().time_since_epoch())
+                                       .count()));
+    switch (kind) {
+      case CALL_SIGNAL_INVITE: message.mutable_invite()->set_handshake_hello("hello"); break;
+      case CALL_SIGNAL_RINGING: message.mutable_ringing(); break;
+      case CALL_SIGNAL_ACCEPT: message.mutable_accept()->set_handshake_reply("reply"); break;
+      case CALL_SIGNAL_CONFIRM: message.mutable_confirm()->set_handshake_finish("finish"); break;
+      case CALL_SIGNAL_REJECT: message.mutable_reject(); break;
+      case CALL_SIGNAL_BUSY: message.mutable_busy(); break;
+      case CALL_SIGNAL_CANCEL: message.mutable_cancel(); break;
+      default: message.mutable_hangup(); break;
+    }
+    const auto now_s = identity::unix_seconds(identity::Clock::now());
+    const auto cert = certificate(from, login, now_s - 60, now_s + 3600);
+    const auto bytes = call::sign_call_message(message, from.key, cert);
+    return {bytes.begin(), bytes.end()};
+  }
+
+  // A route as from's client sends it, with a payload from signed as from.
+  CallRoute route(const User& from, const std::string& id, CallSignalKind kind,
+                  const std::string& to, const SuperNode* to_node = nullptr,
+                  const identity::SigningKey* to_key = nullptr) {
     CallRoute out;
-    out.set_call_id(call_id);
+    out.set_call_id(id);
     out.set_kind(kind);
     out.set_to_user(to);
-    out.set_payload("signed end to end");
+    out.set_payload(signed_payload(from, to, id, kind));
     if (to_node != nullptr) out.set_to_super_node(to_node->self_address());
     if (to_key != nullptr) {
       const auto& bytes = to_key->public_key().bytes;
@@ -180,6 +216,7 @@ class SuperNodeFixture : public testing::Test {
   identity::SigningKey login = identity::SigningKey::generate();
   std::vector<std::unique_ptr<identity::SigningKey>> node_keys;
   std::uint64_t serial = 0;
+  std::uint64_t sequence = 0;
   User alice{"alice"};
   User bob{"bob"};
 };

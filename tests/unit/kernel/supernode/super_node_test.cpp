@@ -2,6 +2,7 @@
 // authentication, call routing on one node and across two, relay offers and
 // relayed media, failures coming back.
 #include "overlay/relay_header.hpp"
+#include "overlay/stun_binding.hpp"
 #include "super_node_fixture.hpp"
 
 namespace parley::overlay {
@@ -11,7 +12,92 @@ namespace asio = boost::asio;
 using udp = asio::ip::udp;
 using namespace std::chrono_literals;
 
-class SuperNodeTest : public testing_support::SuperNodeFixture {};
+class SuperNodeTest : public testing_support::SuperNodeFixture {
+ protected:
+  // A peer link to node proving key and claiming to listen at claimed: a
+  // super node, or anyone with a TLS key.
+  std::shared_ptr<testing_support::TestClient> peer_as(const SuperNode& node,
+                                                       const identity::SigningKey& peer_key,
+                                                       const std::string& claimed) {
+    auto client = std::make_shared<testing_support::TestClient>();
+    connect_tofu(
+        io, net::HostPort{"127.0.0.1", node.local_endpoint().port()}, std::nullopt,
+        net::ConnectionLimits{}, 3s,
+        [&](std::shared_ptr<net::TlsConnection> connection, const std::string&) {
+          client->connection = std::move(connection);
+        },
+        &peer_key);
+    EXPECT_TRUE(run_until([&] { return client->connection != nullptr; }));
+    if (!client->connection) return client;
+    std::weak_ptr<testing_support::TestClient> weak = client;
+    client->connection->start(
+        [weak](std::vector<std::uint8_t> bytes) {
+          auto decoded = decode(bytes);
+          if (auto self = weak.lock(); self && decoded.message) {
+            self->inbox.push_back(std::move(*decoded.message));
+          }
+        },
+        [weak](const std::string& reason) {
+          if (auto self = weak.lock()) self->closed = reason;
+        });
+    client->send(make_hello());
+    EXPECT_TRUE(next(*client, OverlayMessage::kHello));
+    OverlayMessage peer;
+    peer.mutable_peer()->set_listen_host_port(claimed);
+    const auto& bytes = peer_key.public_key().bytes;
+    peer.mutable_peer()->set_key(std::string(bytes.begin(), bytes.end()));
+    client->send(peer);
+    return client;
+  }
+
+  // Everything sent to client before this has arrived, and everything it sent was read.
+  void round_trip(testing_support::TestClient& client) {
+    OverlayMessage alive;
+    alive.mutable_keep_alive()->set_sequence(++round_trips);
+    client.send(alive);
+    ASSERT_TRUE(next(client, OverlayMessage::kKeepAliveAck));
+  }
+
+  std::uint64_t round_trips = 0;
+};
+
+// A media socket as a client's media session uses it with a relay: it keeps
+// the last latch challenge and what else it hears.
+struct MediaSocket {
+  explicit MediaSocket(asio::io_context& io)
+      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    receive();
+  }
+  void receive() {
+    socket.async_receive_from(
+        asio::buffer(buffer), from, [this](const boost::system::error_code& error, std::size_t n) {
+          if (error) return;
+          const auto parsed = parse_relay_datagram(std::span(buffer.data(), n));
+          if (parsed && parsed->kind == RelayKind::latch_challenge) {
+            challenge.emplace();
+            std::copy(parsed->payload.begin(), parsed->payload.end(), challenge->begin());
+          } else {
+            heard.emplace_back(reinterpret_cast<const char*>(buffer.data()), n);
+          }
+          receive();
+        });
+  }
+  void send(const udp::endpoint& relay, const std::string& token, RelayKind kind,
+            const std::string& payload) {
+    std::vector<std::uint8_t> datagram(kRelayHeaderBytes);
+    RelayToken raw{};
+    std::copy_n(token.begin(), std::min(token.size(), raw.size()), raw.begin());
+    write_relay_header(
+        raw, std::span<std::uint8_t, kRelayHeaderBytes>(datagram.data(), kRelayHeaderBytes), kind);
+    datagram.insert(datagram.end(), payload.begin(), payload.end());
+    socket.send_to(asio::buffer(datagram), relay);
+  }
+  udp::socket socket;
+  std::array<std::uint8_t, 2048> buffer{};
+  udp::endpoint from;
+  std::optional<RelayCookie> challenge;
+  std::deque<std::string> heard;
+};
 
 TEST_F(SuperNodeTest, AttachesAUserWithCertificateAndProof) {
   const auto node = start_node();
@@ -74,7 +160,7 @@ TEST_F(SuperNodeTest, RoutesACallOnOneNodeAsTheCertifiedUserWithARelay) {
   const auto node = start_node();
   const auto caller = attach(*node, alice);
   const auto callee = attach(*node, bob);
-  auto invite = route("0123456789abcdef0123456789abcdef", CALL_SIGNAL_INVITE, "bob");
+  auto invite = route(alice, call_id(1), CALL_SIGNAL_INVITE, "bob");
   invite.set_from_user("mallory");  // spoofing is overwritten
   invite.set_hops(2);
   caller->send(wrap(invite));
@@ -82,7 +168,7 @@ TEST_F(SuperNodeTest, RoutesACallOnOneNodeAsTheCertifiedUserWithARelay) {
   ASSERT_TRUE(delivered);
   const auto& got = delivered->call_route();
   EXPECT_EQ(got.from_user(), "alice");
-  EXPECT_EQ(got.payload(), "signed end to end");
+  EXPECT_EQ(got.payload(), invite.payload());
   EXPECT_EQ(got.from_super_node(), node->self_address());
   EXPECT_EQ(got.hops(), 0U);
   EXPECT_EQ(got.relay().token().size(), kRelayTokenBytes);
@@ -93,7 +179,7 @@ TEST_F(SuperNodeTest, RoutesACallOnOneNodeAsTheCertifiedUserWithARelay) {
   EXPECT_NE(offer->relay_offer().relay().token(), got.relay().token());
   EXPECT_EQ(node->stats().relay_slots, 1U);
   // A hang-up by either party frees the slot.
-  callee->send(wrap(route(invite.call_id(), CALL_SIGNAL_REJECT, "alice")));
+  callee->send(wrap(route(bob, invite.call_id(), CALL_SIGNAL_REJECT, "alice")));
   ASSERT_TRUE(next(*caller, OverlayMessage::kCallRoute));
   EXPECT_EQ(node->stats().relay_slots, 0U);
 }
@@ -101,10 +187,10 @@ TEST_F(SuperNodeTest, RoutesACallOnOneNodeAsTheCertifiedUserWithARelay) {
 TEST_F(SuperNodeTest, ARouteToAnUnknownUserFailsBack) {
   const auto node = start_node();
   const auto caller = attach(*node, alice);
-  caller->send(wrap(route("c1", CALL_SIGNAL_INVITE, "nobody")));
+  caller->send(wrap(route(alice, call_id(1), CALL_SIGNAL_INVITE, "nobody")));
   const auto failed = next(*caller, OverlayMessage::kCallRouteFailed);
   ASSERT_TRUE(failed);
-  EXPECT_EQ(failed->call_route_failed().call_id(), "c1");
+  EXPECT_EQ(failed->call_route_failed().call_id(), call_id(1));
   EXPECT_EQ(failed->call_route_failed().reason(), "not attached here");
   EXPECT_EQ(node->stats().relay_slots, 0U);  // the slot went with the failed invite
 }
@@ -117,7 +203,7 @@ TEST_F(SuperNodeTest, AnAnonymousClientCannotCall) {
   plain.mutable_attach();
   anonymous->send(plain);
   ASSERT_TRUE(next(*anonymous, OverlayMessage::kAttachOk));
-  anonymous->send(wrap(route("c1", CALL_SIGNAL_INVITE, "bob")));
+  anonymous->send(wrap(route(alice, call_id(1), CALL_SIGNAL_INVITE, "bob")));
   ASSERT_TRUE(next(*anonymous, OverlayMessage::kCallRouteFailed));
   EXPECT_TRUE(callee->inbox.empty());
 }
@@ -128,8 +214,8 @@ TEST_F(SuperNodeTest, RoutesAcrossTwoSuperNodesAndRelaysTheMedia) {
   const auto& second_key = *node_keys.back();
   const auto caller = attach(*first, alice);
   const auto callee = attach(*second, bob);
-  const std::string call_id = "00112233445566778899aabbccddeeff";
-  auto invite = route(call_id, CALL_SIGNAL_INVITE, "bob", second.get(), &second_key);
+  const std::string id = call_id(7);
+  auto invite = route(alice, id, CALL_SIGNAL_INVITE, "bob", second.get(), &second_key);
   invite.set_from_user("mallory");
   caller->send(wrap(invite));
   const auto delivered = next(*callee, OverlayMessage::kCallRoute);
@@ -138,12 +224,12 @@ TEST_F(SuperNodeTest, RoutesAcrossTwoSuperNodesAndRelaysTheMedia) {
   EXPECT_EQ(got.from_user(), "alice");
   EXPECT_EQ(got.hops(), 1U);
   EXPECT_EQ(got.from_super_node(), first->self_address());
-  EXPECT_EQ(got.payload(), "signed end to end");
+  EXPECT_EQ(got.payload(), invite.payload());
   const auto offer = next(*caller, OverlayMessage::kRelayOffer);
   ASSERT_TRUE(offer);
 
   // The callee answers through its own super node, to where the invite came from.
-  CallRoute accept = route(call_id, CALL_SIGNAL_ACCEPT, "alice");
+  CallRoute accept = route(bob, id, CALL_SIGNAL_ACCEPT, "alice");
   accept.set_to_super_node(got.from_super_node());
   accept.set_to_super_node_key(got.from_super_node_key());
   callee->send(wrap(accept));
@@ -156,38 +242,31 @@ TEST_F(SuperNodeTest, RoutesAcrossTwoSuperNodesAndRelaysTheMedia) {
   const auto relay = net::parse_host_port(offer->relay_offer().relay().host_port());
   ASSERT_TRUE(relay);
   const udp::endpoint relay_endpoint(asio::ip::make_address(relay->host), relay->port);
-  udp::socket caller_media(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  udp::socket callee_media(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const auto send_media = [&](udp::socket& socket, const std::string& token,
-                              const std::string& payload) {
-    std::vector<std::uint8_t> datagram(kRelayHeaderBytes);
-    RelayToken raw{};
-    std::copy(token.begin(), token.end(), raw.begin());
-    write_relay_header(
-        raw, std::span<std::uint8_t, kRelayHeaderBytes>(datagram.data(), kRelayHeaderBytes));
-    datagram.insert(datagram.end(), payload.begin(), payload.end());
-    socket.send_to(asio::buffer(datagram), relay_endpoint);
-  };
-  std::string heard;
-  std::array<char, 2048> buffer{};
-  udp::endpoint from;
-  caller_media.async_receive_from(asio::buffer(buffer), from,
-                                  [&](const boost::system::error_code& error, std::size_t bytes) {
-                                    if (!error) heard.assign(buffer.data(), bytes);
-                                  });
-  // The caller speaks first (latching it); the callee's packets then reach it.
-  send_media(caller_media, offer->relay_offer().relay().token(), "srtp from alice");
-  ASSERT_TRUE(run_until([&] { return first->stats().relay_dropped == 1; }));
-  send_media(callee_media, got.relay().token(), "srtp from bob");
-  ASSERT_TRUE(run_until([&] { return !heard.empty(); }));
-  EXPECT_EQ(heard, "srtp from bob");
+  MediaSocket caller_media(io);
+  MediaSocket callee_media(io);
+  // Each side speaks, is challenged and echoes the cookie, as a media session does.
+  for (auto* side : {&caller_media, &callee_media}) {
+    const auto& token =
+        side == &caller_media ? offer->relay_offer().relay().token() : got.relay().token();
+    side->send(relay_endpoint, token, RelayKind::data, "hello");
+    ASSERT_TRUE(run_until([&] { return side->challenge.has_value(); }));
+    side->send(relay_endpoint, token, RelayKind::latch_response,
+               std::string(side->challenge->begin(), side->challenge->end()));
+  }
+  ASSERT_TRUE(run_until([&] { return first->stats().relay_latched == 2; }));
+  callee_media.send(relay_endpoint, got.relay().token(), RelayKind::data, "srtp from bob");
+  ASSERT_TRUE(run_until([&] { return !caller_media.heard.empty(); }));
+  EXPECT_EQ(caller_media.heard.front(), "srtp from bob");
   EXPECT_EQ(first->stats().relayed_packets, 1U);
+  // The link first opened for the route is not a peering: nothing learnt from it.
+  EXPECT_EQ(first->stats().known_super_nodes, 0U);
 
   // A route to someone the second node does not know fails back to the caller.
-  caller->send(wrap(route("c2", CALL_SIGNAL_INVITE, "carol", second.get(), &second_key)));
+  caller->send(
+      wrap(route(alice, call_id(2), CALL_SIGNAL_INVITE, "carol", second.get(), &second_key)));
   const auto failed = next(*caller, OverlayMessage::kCallRouteFailed);
   ASSERT_TRUE(failed);
-  EXPECT_EQ(failed->call_route_failed().call_id(), "c2");
+  EXPECT_EQ(failed->call_route_failed().call_id(), call_id(2));
   EXPECT_EQ(failed->call_route_failed().reason(), "not attached here");
 }
 
@@ -200,12 +279,85 @@ TEST_F(SuperNodeTest, ARouteToAnUnreachableSuperNodeFailsBack) {
     net::tcp::acceptor probe(io, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     dead_port = probe.local_endpoint().port();
   }
-  auto invite = route("c3", CALL_SIGNAL_INVITE, "bob");
+  // Named by key, as a callee's signed presence names its super node.
+  const auto dead_key = identity::SigningKey::generate();
+  auto invite = route(alice, call_id(3), CALL_SIGNAL_INVITE, "bob");
   invite.set_to_super_node("127.0.0.1:" + std::to_string(dead_port));
+  const auto& key_bytes = dead_key.public_key().bytes;
+  invite.set_to_super_node_key(std::string(key_bytes.begin(), key_bytes.end()));
   caller->send(wrap(invite));
+  ASSERT_TRUE(next(*caller, OverlayMessage::kRelayOffer));
   const auto failed = next(*caller, OverlayMessage::kCallRouteFailed);
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->call_route_failed().reason(), "super node unreachable");
+  EXPECT_EQ(node->stats().relay_slots, 0U);  // the failed invite's slot is back at once
+}
+
+TEST_F(SuperNodeTest, DialsOnlySuperNodesARouteNamesByKeyOrThatItKnows) {
+  const auto node = start_node();
+  const auto caller = attach(*node, alice);
+  // A port that listens: a route without a key must not make the node dial it.
+  net::tcp::acceptor target(io, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  auto invite = route(alice, call_id(4), CALL_SIGNAL_INVITE, "bob");
+  invite.set_to_super_node("127.0.0.1:" + std::to_string(target.local_endpoint().port()));
+  caller->send(wrap(invite));
+  const auto failed = next(*caller, OverlayMessage::kCallRouteFailed);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->call_route_failed().reason(),
+            "unknown super node: the route must name its key");
+  EXPECT_EQ(node->stats().relay_slots, 0U);
+  EXPECT_EQ(node->stats().known_super_nodes, 0U);
+}
+
+TEST_F(SuperNodeTest, ARouteWhosePayloadSaysOtherwiseIsRefused) {
+  const auto node = start_node();
+  const auto caller = attach(*node, alice);
+  const auto callee = attach(*node, bob);
+  auto forged = route(alice, call_id(5), CALL_SIGNAL_ACCEPT, "bob");
+  forged.set_payload(signed_payload(alice, "bob", call_id(5), CALL_SIGNAL_RINGING));
+  caller->send(wrap(forged));  // the kind differs
+  auto other_call = route(alice, call_id(6), CALL_SIGNAL_INVITE, "bob");
+  other_call.set_call_id(call_id(66));  // the call id differs
+  caller->send(wrap(other_call));
+  auto not_hers = route(bob, call_id(7), CALL_SIGNAL_INVITE, "alice");
+  caller->send(wrap(not_hers));  // signed by bob: alice cannot send it
+  for (int i = 0; i < 3; ++i) {
+    const auto failed = next(*caller, OverlayMessage::kCallRouteFailed);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->call_route_failed().reason(),
+              "the signed call message does not match the route");
+  }
+  EXPECT_EQ(node->stats().routes_unverified, 3U);
+  EXPECT_EQ(node->stats().relay_slots, 0U);
+  EXPECT_TRUE(callee->inbox.empty());
+}
+
+TEST_F(SuperNodeTest, NoRelaySlotForACallToOneself) {
+  const auto node = start_node();
+  const auto caller = attach(*node, alice);
+  caller->send(wrap(route(alice, call_id(8), CALL_SIGNAL_INVITE, "alice")));
+  ASSERT_TRUE(next(*caller, OverlayMessage::kCallRoute));  // delivered, as any call
+  EXPECT_EQ(node->stats().relay_slots, 0U);
+  for (const auto& message : caller->inbox) EXPECT_FALSE(message.has_relay_offer());
+}
+
+TEST_F(SuperNodeTest, StunAnswersAreMeteredPerSource) {
+  const auto node = start_node();
+  const auto stun = node->stun_endpoint();
+  ASSERT_TRUE(stun);
+  udp::socket asker(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (std::uint8_t i = 0; i < 60; ++i) {
+    StunTransactionId id{};
+    id[0] = i;
+    asker.send_to(asio::buffer(make_binding_request(id)), *stun);
+  }
+  ASSERT_TRUE(run_until([&] {
+    const auto stats = node->stats();
+    return stats.stun_answers + stats.stun_limited == 60;
+  }));
+  // A burst of 40, then 20 a second: a few more at most while the test runs.
+  EXPECT_LE(node->stats().stun_answers, 45U);
+  EXPECT_GE(node->stats().stun_limited, 15U);
 }
 
 TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
@@ -214,7 +366,8 @@ TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
   const auto& second_key = *node_keys.back();
   const auto caller = attach(*first, alice);
   const auto callee = attach(*second, bob);
-  caller->send(wrap(route("c1", CALL_SIGNAL_INVITE, "bob", second.get(), &second_key)));
+  caller->send(
+      wrap(route(alice, call_id(1), CALL_SIGNAL_INVITE, "bob", second.get(), &second_key)));
   ASSERT_TRUE(next(*callee, OverlayMessage::kCallRoute));
 
   // A third super node, proving its own key, claims the call failed.
@@ -244,7 +397,7 @@ TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
   peer.mutable_peer()->set_key(std::string(bytes.begin(), bytes.end()));
   impostor.send(peer);
   OverlayMessage failed;
-  failed.mutable_call_route_failed()->set_call_id("c1");
+  failed.mutable_call_route_failed()->set_call_id(call_id(1));
   failed.mutable_call_route_failed()->set_reason("not attached here");
   impostor.send(failed);
   OverlayMessage alive;
@@ -257,6 +410,96 @@ TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
     EXPECT_FALSE(message.has_call_route_failed()) << "a forged failure reached the caller";
   }
   link->abort("done");
+}
+
+// The review's fake peer: any TLS key can peer. Its routes count only when
+// the signed payload says the same; so it can neither accept a call for the
+// callee (activating the relay slot) nor end one for the caller.
+TEST_F(SuperNodeTest, APeerCannotForgeRoutesInAUsersName) {
+  const auto first = start_node();
+  const auto second = start_node();
+  const auto& second_key = *node_keys.back();
+  const auto caller = attach(*first, alice);
+  const auto callee = attach(*second, bob);
+  const auto id = call_id(9);
+  caller->send(wrap(route(alice, id, CALL_SIGNAL_INVITE, "bob", second.get(), &second_key)));
+  ASSERT_TRUE(next(*callee, OverlayMessage::kCallRoute));
+  ASSERT_TRUE(next(*caller, OverlayMessage::kRelayOffer));
+
+  const auto fake_key = identity::SigningKey::generate();
+  const auto fake = peer_as(*first, fake_key, "127.0.0.1:1");
+  auto accept = route(bob, id, CALL_SIGNAL_ACCEPT, "alice");
+  accept.set_from_user("bob");
+  accept.set_payload("forged");  // not signed by bob
+  fake->send(wrap(accept));
+  auto relabelled = route(bob, id, CALL_SIGNAL_RINGING, "alice");
+  relabelled.set_from_user("bob");
+  relabelled.set_kind(CALL_SIGNAL_ACCEPT);  // bob's real ringing, called an accept
+  fake->send(wrap(relabelled));
+  auto hangup = route(alice, id, CALL_SIGNAL_HANGUP, "bob");
+  hangup.set_from_user("bob");  // alice's hang-up, claimed as bob's
+  fake->send(wrap(hangup));
+  round_trip(*fake);
+  round_trip(*caller);
+  EXPECT_EQ(first->stats().routes_unverified, 3U);
+  EXPECT_EQ(first->stats().relay_slots, 1U);  // still there, still pending
+  for (const auto& message : caller->inbox) EXPECT_FALSE(message.has_call_route());
+  // Media on the caller's token relays nothing: the slot was never activated.
+  EXPECT_EQ(first->stats().relay_challenges, 0U);
+}
+
+// Two users' routes with one call id to the same super node: a failure of
+// one must still find the other (an origin is per call id and sender).
+TEST_F(SuperNodeTest, RouteOriginsAreKeptPerSender) {
+  const auto node = start_node();
+  const auto caller = attach(*node, alice);
+  testing_support::User mallory{"mallory"};
+  const auto other = attach(*node, mallory);
+  const auto far_key = identity::SigningKey::generate();
+  const auto far = peer_as(*node, far_key, "127.0.0.1:1");
+  round_trip(*far);
+  const auto& bytes = far_key.public_key().bytes;
+  const std::string pinned(bytes.begin(), bytes.end());
+  const auto id = call_id(10);
+  auto invite = route(alice, id, CALL_SIGNAL_INVITE, "bob");
+  invite.set_to_super_node("127.0.0.1:1");
+  invite.set_to_super_node_key(pinned);
+  caller->send(wrap(invite));
+  ASSERT_TRUE(next(*far, OverlayMessage::kCallRoute));
+  auto copy = route(mallory, id, CALL_SIGNAL_INVITE, "carol");
+  copy.set_to_super_node("127.0.0.1:1");
+  copy.set_to_super_node_key(pinned);
+  other->send(wrap(copy));
+  ASSERT_TRUE(next(*far, OverlayMessage::kCallRoute));
+  OverlayMessage failed;
+  failed.mutable_call_route_failed()->set_call_id(id);
+  failed.mutable_call_route_failed()->set_reason("not attached here");
+  far->send(failed);
+  ASSERT_TRUE(next(*caller, OverlayMessage::kCallRouteFailed));
+}
+
+// A peer proves its key, not the address it claims: claiming another node's
+// address must not pin its key there (nor advertise it).
+TEST_F(SuperNodeTest, APeerCannotPinItsKeyToAnotherNodesAddress) {
+  const auto first = start_node();
+  const auto second = start_node();
+  const auto fake_key = identity::SigningKey::generate();
+  const auto fake = peer_as(*first, fake_key, second->self_address());
+  round_trip(*fake);
+  const auto asker = connect(*first);
+  OverlayMessage request;
+  request.mutable_list_request()->set_max_entries(10);
+  asker->send(request);
+  const auto list = next(*asker, OverlayMessage::kListResponse);
+  ASSERT_TRUE(list);
+  const auto& fake_bytes = fake_key.public_key().bytes;
+  bool listed = false;
+  for (const auto& entry : list->list_response().super_nodes()) {
+    if (entry.host_port() != second->self_address()) continue;
+    listed = true;
+    EXPECT_NE(entry.key(), std::string(fake_bytes.begin(), fake_bytes.end()));
+  }
+  EXPECT_TRUE(listed);
 }
 
 }  // namespace
