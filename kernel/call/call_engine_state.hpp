@@ -19,12 +19,25 @@
 #include "call/media_session.hpp"
 #include "call/media_socket.hpp"
 #include "identity/handshake.hpp"
+#include "log/log.hpp"
 #include "overlay/stun_binding.hpp"
 #include "proto/call.pb.h"
 
 namespace parley::call {
 
 using SteadyClock = std::chrono::steady_clock;
+
+inline constexpr std::size_t kInviteReplayCapacity = 16'384;
+inline constexpr std::size_t kMaxEventLineBytes = 2048;
+
+// Peer-controlled text (a user id before verification, a reason) made fit
+// for an event line: one line, printable, bounded.
+std::string peer_text(std::string_view text);
+
+// The slot a grant names when its relay is on expected_host; empty otherwise
+// (no host to expect, a malformed token or address, another host).
+std::optional<RelaySlot> relay_slot(const overlay::RelayGrant& grant,
+                                    const std::optional<boost::asio::ip::address>& expected_host);
 
 struct Call {
   explicit Call(boost::asio::io_context& io) : timer(io) {}
@@ -33,6 +46,10 @@ struct Call {
   bool outgoing = true;
   CallState state = CallState::idle;
   std::uint64_t next_sequence = 1;
+  // The peer's last accepted sequence in this call: every later message of
+  // the call must be above it. Kept here, not in the engine-wide
+  // SequenceGuard, so no flood of other call ids can make the call forget it.
+  std::uint64_t peer_sequence = 0;
   std::string peer_super_node;  // where the peer is attached: where our messages go
   std::string peer_super_node_key;
   std::optional<identity::Handshake> handshake;
@@ -63,8 +80,9 @@ struct CallEngine::State : std::enable_shared_from_this<State> {
 
   void start();
   [[nodiscard]] identity::HandshakeConfig handshake_config(const std::string& peer) const;
+  // Every line one line, whatever text of a peer's or the user's it carries.
   void event(const std::string& line) const {
-    if (on_event) on_event(line);
+    if (on_event) on_event(log::sanitize(line, kMaxEventLineBytes));
   }
   [[nodiscard]] std::vector<std::string> candidates() const;
   void request_reflexive();
@@ -102,7 +120,11 @@ struct CallEngine::State : std::enable_shared_from_this<State> {
   CallEngineOptions options;
   EventHandler on_event;
   EndedHandler on_ended;
-  identity::ReplayGuard replay_guard;
+  // Handshake nonces of incoming invites. When full (that many signed
+  // invites inside the freshness window) invites are refused, not forgotten:
+  // sized so that takes thousands of invites a minute from certified users.
+  identity::ReplayGuard replay_guard{kInviteReplayCapacity};
+  // Invites only: a replayed invite of a call that has ended rings nothing.
   SequenceGuard sequences;
   MediaSocket socket;
   std::vector<std::string> host_addresses;

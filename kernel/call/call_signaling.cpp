@@ -9,6 +9,7 @@
 #include "call/call_id.hpp"
 #include "call/local_candidates.hpp"
 #include "identity/media_keys.hpp"
+#include "log/log.hpp"
 #include "plugin/codec_plugin.hpp"
 
 namespace parley::call {
@@ -39,6 +40,20 @@ std::vector<std::string> offered_codecs(const plugin::PluginHost& host, std::uin
 }
 
 }  // namespace
+
+std::string peer_text(std::string_view text) {
+  return log::sanitize(text, kMaxReasonBytes);
+}
+
+std::optional<RelaySlot> relay_slot(const overlay::RelayGrant& grant,
+                                    const std::optional<boost::asio::ip::address>& expected_host) {
+  if (!expected_host || grant.token().size() != overlay::kRelayTokenBytes) return std::nullopt;
+  const auto relay = parse_candidate(grant.host_port());
+  if (!relay || relay->address() != *expected_host) return std::nullopt;
+  RelaySlot slot{*relay, {}};
+  std::copy(grant.token().begin(), grant.token().end(), slot.token.begin());
+  return slot;
+}
 
 identity::HandshakeConfig CallEngine::State::handshake_config(const std::string& peer) const {
   identity::HandshakeConfig config;
@@ -185,17 +200,21 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
   auto verified = verify_call_message(payload, options.user.login_server_key, options.user.user_id,
                                       route.from_user(), identity::Clock::now());
   if (!verified.ok()) {
-    event("dropped a call message from " + route.from_user() + ": " + verified.error);
+    event("dropped a call message from " + peer_text(route.from_user()) + ": " + verified.error);
     return;
   }
   const auto& message = *verified.message;
-  if (!sequences.admit(message.call_id(), message.from_user(), message.sequence())) return;
   if (message.has_invite()) {
+    if (!sequences.admit(message.call_id(), message.from_user(), message.sequence())) return;
     on_invite(route, message);
     return;
   }
-  // Everything else belongs to the call in progress, with this peer; else it is stray.
+  // Everything else belongs to the call in progress, with this peer; else it
+  // is stray. Within the call each message must be newer than the last: a
+  // replayed one (a HANGUP, REJECT, CANCEL seen before) is ignored.
   if (!call || call->id != message.call_id() || call->peer != message.from_user()) return;
+  if (message.sequence() <= call->peer_sequence) return;
+  call->peer_sequence = message.sequence();
   const bool before_accept =
       call->state == CallState::inviting || call->state == CallState::ringing;
   switch (message.body_case()) {
@@ -212,7 +231,7 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
       return;
     case CallMessage::kReject:
       if (call->outgoing && before_accept) {
-        const auto& reason = message.reject().reason();
+        const auto reason = peer_text(message.reject().reason());
         finish("rejected", call->peer + " declined" + (reason.empty() ? "" : ": " + reason));
       }
       return;
@@ -226,7 +245,7 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
       return;
     case CallMessage::kHangup: {
       if (call->media) call->media->stop(false);
-      const auto& reason = message.hangup().reason();
+      const auto reason = peer_text(message.hangup().reason());
       // Before any media the call never happened: the peer gave up on it (no path, a failure).
       const bool had_media = call->state == CallState::active;
       finish(had_media ? "completed" : "failed", call->peer + " hung up" +
@@ -268,18 +287,21 @@ void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMes
   call->peer = message.from_user();
   call->outgoing = false;
   call->state = CallState::ringing;
+  call->peer_sequence = message.sequence();
   call->peer_super_node = route.from_super_node();
   call->peer_super_node_key = route.from_super_node_key();
   call->handshake.emplace(std::move(handshake));
   call->reply = reply.send;
   call->peer_candidates.assign(message.invite().candidates().begin(),
                                message.invite().candidates().end());
-  if (route.has_relay() && route.relay().token().size() == overlay::kRelayTokenBytes) {
-    if (const auto relay = parse_candidate(route.relay().host_port())) {
-      RelaySlot slot{*relay, {}};
-      std::copy(route.relay().token().begin(), route.relay().token().end(), slot.token.begin());
-      call->relay = slot;
-    }
+  // The grant is unsigned: only the caller's super node (the one that
+  // stamped from_super_node) may point our checks and media at a relay, and
+  // only at its own host.
+  if (route.has_relay()) {
+    const auto granted_by = parse_candidate(route.from_super_node());
+    call->relay =
+        relay_slot(route.relay(), granted_by ? std::optional(granted_by->address()) : std::nullopt);
+    if (!call->relay) event("ignored a relay grant that is not the caller's super node's");
   }
   CallMessage ringing;
   ringing.mutable_ringing();
@@ -344,20 +366,27 @@ void CallEngine::State::on_confirm(const CallMessage& message) {
   start_media();
 }
 
+// Unsigned, so it may end only what nothing signed has confirmed yet: our
+// own invite before the callee accepted it. A failure report about a call
+// already accepted (or an incoming one) is ignored; its own deadlines and
+// the media path decide its end.
 void CallEngine::State::on_route_failed(const overlay::CallRouteFailed& failed) {
-  if (!call || call->id != failed.call_id()) return;
-  if (call->state == CallState::active) return;  // media does not need signaling any more
-  finish("unreachable", "signaling could not reach " + call->peer + ": " + failed.reason());
+  if (!call || call->id != failed.call_id() || !call->outgoing) return;
+  if (call->state != CallState::inviting && call->state != CallState::ringing) return;
+  finish("unreachable",
+         "signaling could not reach " + call->peer + ": " + peer_text(failed.reason()));
 }
 
 void CallEngine::State::on_relay_offer(const overlay::RelayOffer& offer) {
   if (!call || call->id != offer.call_id() || !call->outgoing) return;
-  if (offer.relay().token().size() != overlay::kRelayTokenBytes) return;
-  const auto relay = parse_candidate(offer.relay().host_port());
-  if (!relay) return;
-  RelaySlot slot{*relay, {}};
-  std::copy(offer.relay().token().begin(), offer.relay().token().end(), slot.token.begin());
-  call->relay = slot;
+  // Our own super node offers it: its host, where we already send STUN.
+  const auto attached = link->super_node_udp();
+  if (auto slot =
+          relay_slot(offer.relay(), attached ? std::optional(attached->address()) : std::nullopt)) {
+    call->relay = *slot;
+  } else {
+    event("ignored a relay offer that is not our super node's");
+  }
 }
 
 }  // namespace parley::call

@@ -44,7 +44,11 @@ std::string candidate_text(const boost::asio::ip::udp::endpoint& endpoint) {
 
 std::optional<boost::asio::ip::udp::endpoint> parse_candidate(const std::string& text) {
   auto endpoint = net::parse_numeric_endpoint<boost::asio::ip::udp::endpoint>(text);
-  if (!endpoint || endpoint->port() == 0 || endpoint->address().is_unspecified()) {
+  if (!endpoint || endpoint->port() == 0) return std::nullopt;
+  // Checks and media go to one host: never to a group or a whole network.
+  const auto& address = endpoint->address();
+  if (address.is_unspecified() || address.is_multicast() ||
+      (address.is_v4() && address.to_v4() == boost::asio::ip::address_v4::broadcast())) {
     return std::nullopt;
   }
   return endpoint;

@@ -15,7 +15,8 @@ std::vector<boost::asio::ip::udp::endpoint> host_candidates(
 
 // "host:port", IPv6 in brackets.
 std::string candidate_text(const boost::asio::ip::udp::endpoint& endpoint);
-// Empty for anything but a numeric host:port with a non-zero port.
+// Empty for anything but a numeric host:port with a non-zero port and a
+// unicast host (not unspecified, multicast or the IPv4 broadcast address).
 std::optional<boost::asio::ip::udp::endpoint> parse_candidate(const std::string& text);
 
 }  // namespace parley::call

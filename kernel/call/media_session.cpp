@@ -78,6 +78,16 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
+bool learn_path(std::vector<MediaPath>& paths, const MediaPath& path) {
+  if (paths.size() >= kMaxCheckPaths) return false;
+  const bool known = std::any_of(paths.begin(), paths.end(), [&](const MediaPath& other) {
+    return other.remote == path.remote;
+  });
+  if (known) return false;
+  paths.push_back(path);
+  return true;
+}
+
 MediaSession::MediaSession(boost::asio::io_context& io, MediaSocket& socket,
                            MediaSessionConfig config, const identity::HandshakeResult& handshake,
                            MediaSessionEvents events)
@@ -174,6 +184,7 @@ void MediaSession::send_checks() {
   std::erase_if(pending_,
                 [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
   for (const auto& candidate : candidates_) {
+    if (pending_.size() >= kMaxPendingChecks) break;  // the next round, once old ones expire
     const auto id = random_id();
     pending_[id] = {candidate, now, false};
     send_control(candidate, {ControlKind::check_request, ssrc_, id});
@@ -220,6 +231,10 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
   if (stopped_) return;
   const bool relayed = config_.relay && from == config_.relay->relay;
   const Path path{from, relayed};
+  if (relayed && overlay::looks_like_relay(datagram)) {
+    on_relay_datagram(datagram);
+    return;
+  }
   switch (classify_datagram(datagram)) {
     case DatagramKind::rtp: {
       const auto opened = keys_->unprotect_rtp(datagram);
@@ -240,6 +255,22 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
   }
 }
 
+// Only the relay's address reaches here. A challenge for another token is
+// not ours to answer (nor anything else the relay might say).
+void MediaSession::on_relay_datagram(std::span<const std::uint8_t> datagram) {
+  const auto parsed = overlay::parse_relay_datagram(datagram);
+  if (!parsed || parsed->kind != overlay::RelayKind::latch_challenge ||
+      parsed->token != config_.relay->token) {
+    return;
+  }
+  overlay::RelayCookie cookie{};
+  std::copy(parsed->payload.begin(), parsed->payload.end(), cookie.begin());
+  const auto response =
+      overlay::make_latch_datagram(overlay::RelayKind::latch_response, parsed->token, cookie);
+  socket_.send_to(config_.relay->relay, response);
+  if (latch_challenges_answered_++ == 0) events_.event("relay latch challenge answered");
+}
+
 void MediaSession::on_rtp(std::span<const std::uint8_t> packet, std::size_t wire_bytes) {
   const auto now = SteadyClock::now();
   last_received_ = now;
@@ -257,11 +288,7 @@ void MediaSession::on_control(const ControlPacket& packet, const Path& from) {
   switch (packet.kind) {
     case ControlKind::check_request:
       // The address it came from may be none the peer knew (a NAT's mapping): a candidate too.
-      if (!from.relayed && !config_.force_relay &&
-          std::none_of(candidates_.begin(), candidates_.end(),
-                       [&](const Path& known) { return known.remote == from.remote; })) {
-        candidates_.push_back(from);
-      }
+      if (!from.relayed && !config_.force_relay) learn_path(candidates_, from);
       send_control(from, {ControlKind::check_response, ssrc_, packet.id});
       return;
     case ControlKind::ping: send_control(from, {ControlKind::pong, ssrc_, packet.id}); return;
@@ -313,9 +340,11 @@ void MediaSession::ping() {
   const auto now = SteadyClock::now();
   std::erase_if(pending_,
                 [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
-  const auto id = random_id();
-  pending_[id] = {*path_, now, true};
-  send_control(*path_, {ControlKind::ping, ssrc_, id});
+  if (pending_.size() < kMaxPendingChecks) {
+    const auto id = random_id();
+    pending_[id] = {*path_, now, true};
+    send_control(*path_, {ControlKind::ping, ssrc_, id});
+  }
   arm(ping_timer_, now + kPingInterval, [this] { ping(); });
 }
 

@@ -11,6 +11,11 @@
 //
 // Stop: stop() cancels every timer and sends nothing more after the BYE, so
 // media stops at once — before the next frame deadline.
+//
+// Relay latch: the relay forwards to and from our address only once it
+// echoed a cookie (overlay/relay_header.hpp). A latch challenge for our token
+// from the relay's address is answered at once, from the same socket; the
+// relay checks, retried every 50 ms, get through from the next one on.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -26,6 +31,7 @@
 
 #include "call/call_audio.hpp"
 #include "call/call_engine.hpp"
+#include "call/call_signal.hpp"
 #include "call/media_packets.hpp"
 #include "call/media_socket.hpp"
 #include "identity/handshake.hpp"
@@ -41,6 +47,23 @@ struct RelaySlot {
   Endpoint relay;
   overlay::RelayToken token{};
 };
+
+// One path a session checks: a peer's address, or the relay.
+struct MediaPath {
+  Endpoint remote;  // the peer's address, or the relay's
+  bool relayed = false;
+};
+
+// Paths: the peer's candidates (at most kMaxCandidates) and the relay, plus
+// addresses learnt from the peer's checks (a NAT's mapping) up to this bound,
+// so a flood of checks from new sources never grows the list without end.
+inline constexpr std::size_t kMaxCheckPaths = 2 * kMaxCandidates;
+// Checks and pings awaiting an answer (each path every 50 ms, forgotten after 5 s).
+inline constexpr std::size_t kMaxPendingChecks = 1024;
+
+// Adds a path learnt from a check unless it is known or the list is full;
+// true when added.
+bool learn_path(std::vector<MediaPath>& paths, const MediaPath& path);
 
 struct MediaSessionConfig {
   const plugin::PluginHost* host = nullptr;
@@ -82,10 +105,7 @@ class MediaSession {
   void fill_report(CallReport& report) const;
 
  private:
-  struct Path {
-    Endpoint remote;  // the peer's address, or the relay's
-    bool relayed = false;
-  };
+  using Path = MediaPath;
   struct PendingCheck {
     Path path;
     std::chrono::steady_clock::time_point sent;
@@ -98,6 +118,7 @@ class MediaSession {
                       bool rtcp);
   void send_datagram(const Path& path, std::span<const std::uint8_t> packet);
   void on_control(const ControlPacket& packet, const Path& from);
+  void on_relay_datagram(std::span<const std::uint8_t> datagram);
   void on_rtp(std::span<const std::uint8_t> packet, std::size_t wire_bytes);
   void choose(const Path& path);
   void audio_tick();
@@ -148,6 +169,7 @@ class MediaSession {
   std::chrono::steady_clock::time_point media_started_;
   std::chrono::steady_clock::time_point media_stopped_;
   std::chrono::steady_clock::time_point last_received_;
+  std::uint64_t latch_challenges_answered_ = 0;
   std::uint64_t packets_sent_ = 0;
   std::uint64_t wire_bytes_out_ = 0;
   std::uint64_t packets_received_ = 0;

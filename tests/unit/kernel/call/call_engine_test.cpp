@@ -3,6 +3,7 @@
 // opus, aes-gcm, wav and udp plugins of this build.
 #include "call/call_engine.hpp"
 #include "call/call_id.hpp"
+#include "call/call_signal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -295,6 +296,134 @@ TEST_F(CallEngineTest, DirectMediaOutlivesSignaling) {
   ASSERT_TRUE(run_until([&] { return !bob->ended.empty(); })) << bob->log();
   EXPECT_EQ(bob->ended.front().outcome, "completed");
   EXPECT_NE(bob->ended.front().end_reason.find("BYE"), std::string::npos);
+}
+
+// A message signed by `from` for the call, as a super node would deliver it:
+// stands for a captured one replayed later (same sequence, fresh timestamp).
+overlay::CallRoute signed_route(const Party& from, const std::string& to,
+                                const std::string& call_id, std::uint64_t sequence,
+                                const std::function<void(call::CallMessage&)>& body) {
+  call::CallMessage message;
+  message.set_call_id(call_id);
+  message.set_from_user(from.id);
+  message.set_to_user(to);
+  message.set_sequence(sequence);
+  message.set_sent_at_ms(
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     identity::Clock::now().time_since_epoch())
+                                     .count()));
+  body(message);
+  const auto wire = call::sign_call_message(message, *from.credentials.identity_key,
+                                            from.credentials.certificate);
+  overlay::CallRoute route;
+  route.set_call_id(call_id);
+  route.set_kind(call::signal_kind(message));
+  route.set_from_user(from.id);
+  route.set_to_user(to);
+  route.set_from_super_node("127.0.0.1:7460");
+  route.set_payload(wire.data(), wire.size());
+  return route;
+}
+
+// The live call keeps the peer's last sequence itself: no flood of other
+// call ids (which once pushed it out of the engine-wide guard) lets a
+// replayed CANCEL or HANGUP of it through.
+TEST_F(CallEngineTest, ReplayedEndOfTheLiveCallIsIgnoredAfterAFloodOfOtherCalls) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  auto mallory = party("mallory");
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }))
+      << logs(*alice, *bob);
+  const auto invite = std::find_if(network_.sent.begin(), network_.sent.end(), [](const auto& r) {
+    return r.kind() == overlay::CALL_SIGNAL_INVITE;
+  });
+  ASSERT_NE(invite, network_.sent.end());
+  const auto call_id = invite->call_id();
+  const auto flood = [&] {
+    for (int i = 0; i < 2000; ++i) {
+      network_.deliver(signed_route(*mallory, "bob", call::new_call_id(), 1,
+                                    [](auto& m) { m.mutable_hangup()->set_reason("flood"); }));
+    }
+    ASSERT_TRUE(run_until([&] { return io_.poll() == 0; }, 10s));
+  };
+
+  flood();
+  // Alice's invite was sequence 1: a CANCEL carrying it again is a replay.
+  network_.deliver(signed_route(*alice, "bob", call_id, 1, [](auto& m) { m.mutable_cancel(); }));
+  run_for(io_, 100ms);
+  EXPECT_EQ(bob->engine->state(), CallState::ringing) << bob->log();
+  EXPECT_TRUE(bob->ended.empty());
+
+  bob->engine->answer();
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
+  })) << logs(*alice, *bob);
+  flood();
+  // Alice's confirm was sequence 2: a HANGUP with it is a replay too.
+  network_.deliver(signed_route(*alice, "bob", call_id, 2,
+                                [](auto& m) { m.mutable_hangup()->set_reason("replayed"); }));
+  run_for(io_, 100ms);
+  EXPECT_EQ(bob->engine->state(), CallState::active) << bob->log();
+  EXPECT_TRUE(bob->ended.empty());
+  // A genuine newer one still ends it.
+  network_.deliver(signed_route(*alice, "bob", call_id, 50,
+                                [](auto& m) { m.mutable_hangup()->set_reason("for real"); }));
+  ASSERT_TRUE(run_until([&] { return !bob->ended.empty(); })) << bob->log();
+  EXPECT_NE(bob->ended.front().end_reason.find("for real"), std::string::npos);
+}
+
+// CallRouteFailed is unsigned: it may end our own invite not yet answered,
+// never an incoming call nor one the callee accepted.
+TEST_F(CallEngineTest, RouteFailureEndsOnlyAnUnansweredOutgoingCall) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  const auto id = alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }))
+      << logs(*alice, *bob);
+  overlay::CallRouteFailed failed;
+  failed.set_call_id(id);
+  failed.set_reason("forged");
+  bob->link->failed_handler_(failed);  // about an incoming call: not his to believe
+  run_for(io_, 50ms);
+  EXPECT_EQ(bob->engine->state(), CallState::ringing) << bob->log();
+  bob->engine->answer();
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
+  })) << logs(*alice, *bob);
+  alice->link->failed_handler_(failed);
+  bob->link->failed_handler_(failed);
+  run_for(io_, 100ms);
+  EXPECT_EQ(alice->engine->state(), CallState::active) << alice->log();
+  EXPECT_EQ(bob->engine->state(), CallState::active) << bob->log();
+  EXPECT_TRUE(alice->ended.empty());
+  EXPECT_TRUE(bob->ended.empty());
+}
+
+// Text a peer (or a super node) chooses never forges an event line.
+TEST_F(CallEngineTest, PeerTextCannotForgeEventLines) {
+  auto bob_options = fast_options();
+  bob_options.auto_answer = true;
+  auto alice = party("alice");
+  auto bob = party("bob", bob_options);
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] {
+    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
+  })) << logs(*alice, *bob);
+  auto forged = network_.sent.front();
+  forged.set_from_user("mallory\ncall: ended: completed");
+  network_.deliver(forged);
+  bob->engine->hang_up("x\nended: completed (forged)");
+  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }))
+      << logs(*alice, *bob);
+  EXPECT_TRUE(bob->saw("dropped a call message from mallory")) << bob->log();
+  for (const auto* who : {alice.get(), bob.get()}) {
+    for (const auto& line : who->events) {
+      EXPECT_EQ(line.find('\n'), std::string::npos) << who->id << ": " << line;
+    }
+  }
+  EXPECT_FALSE(alice->saw("ended: completed (forged)"));
+  EXPECT_EQ(alice->ended.front().end_reason.find('\n'), std::string::npos);
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
 // The relayed path, against a tiny UDP forwarder standing in for a super
 // node's relay (unit tests only; the real one is docs/overlay.md's): it
-// answers STUN, learns each side's address from its token, strips the relay
-// header and forwards. It also logs what each side sent and when, which is
+// answers STUN, latches each side's address only once that address echoed
+// a cookie (overlay/relay_header.hpp), strips the relay header and forwards
+// between latched sides. It also logs what each side sent and when, which is
 // how the test sees that nothing leaves after the BYE.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/udp.hpp>
 
+#include <random>
+
 #include "call/call_engine.hpp"
+#include "call/local_candidates.hpp"
+#include "call/media_session.hpp"
 #include "call_test_world.hpp"
 #include "overlay/relay_header.hpp"
 #include "overlay/stun_binding.hpp"
@@ -33,9 +38,14 @@ class RelayDouble {
     receive();
   }
   [[nodiscard]] udp::endpoint endpoint() const { return socket_.local_endpoint(); }
-  std::map<std::string, std::vector<Sent>> log;  // by token
+  [[nodiscard]] std::string host_port() const {
+    return "127.0.0.1:" + std::to_string(endpoint().port());
+  }
+  std::map<std::string, std::vector<Sent>> log;  // by token: data forwarded from a latched side
   std::uint64_t stun_answered = 0;
-  bool forwarding = true;  // false: the relay's super node is gone
+  std::uint64_t challenges_sent = 0;
+  std::uint64_t latched = 0;  // responses that echoed the right cookie
+  bool forwarding = true;     // false: the relay's super node is gone
 
  private:
   void receive() {
@@ -55,7 +65,21 @@ class RelayDouble {
     const auto relayed = overlay::parse_relay_datagram(datagram);
     if (!relayed || !forwarding) return;
     const std::string token(relayed->token.begin(), relayed->token.end());
-    sides_[token] = from_;
+    if (relayed->kind == overlay::RelayKind::latch_response) {
+      const auto issued = cookies_.find({token, from_});
+      if (issued != cookies_.end() &&
+          std::equal(relayed->payload.begin(), relayed->payload.end(), issued->second.begin())) {
+        sides_[token] = from_;
+        ++latched;
+      }
+      return;
+    }
+    if (relayed->kind != overlay::RelayKind::data) return;
+    const auto side = sides_.find(token);
+    if (side == sides_.end() || side->second != from_) {
+      challenge(relayed->token);  // never forwarded from an address that has not proved itself
+      return;
+    }
     const auto& payload = relayed->payload;
     log[token].push_back({std::chrono::steady_clock::now(),
                           payload.size() > 1 ? payload[1] : std::uint8_t{0},
@@ -65,11 +89,22 @@ class RelayDouble {
         socket_.send_to(boost::asio::buffer(payload.data(), payload.size()), address);
     }
   }
+  void challenge(const overlay::RelayToken& token) {
+    overlay::RelayCookie cookie{};
+    for (auto& byte : cookie) byte = static_cast<std::uint8_t>(random_());
+    cookies_[{std::string(token.begin(), token.end()), from_}] = cookie;
+    const auto datagram =
+        overlay::make_latch_datagram(overlay::RelayKind::latch_challenge, token, cookie);
+    socket_.send_to(boost::asio::buffer(datagram), from_);
+    ++challenges_sent;
+  }
 
   udp::socket socket_;
   std::vector<std::uint8_t> buffer_;
   udp::endpoint from_;
-  std::map<std::string, udp::endpoint> sides_;
+  std::map<std::string, udp::endpoint> sides_;  // latched
+  std::map<std::pair<std::string, udp::endpoint>, overlay::RelayCookie> cookies_;
+  std::mt19937 random_{std::random_device{}()};
 };
 
 TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
@@ -79,8 +114,7 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   RelayDouble relay(io);
   const std::string caller_token(16, 'A');
   const std::string callee_token(16, 'B');
-  network.relay_grant = LoopbackSwitch::RelayGrant{
-      "127.0.0.1:" + std::to_string(relay.endpoint().port()), caller_token, callee_token};
+  network.relay_grant = LoopbackSwitch::RelayGrant{relay.host_port(), caller_token, callee_token};
   network.super_node_udp = relay.endpoint();
 
   test::TempDir dir("parley-relay");
@@ -105,6 +139,10 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
       << alice->log() << bob->log();
   // STUN from the media socket taught each engine its reflexive address.
   EXPECT_GE(relay.stun_answered, 2u);
+  // Each side answered the relay's challenge: the relay latched both, nothing else.
+  EXPECT_EQ(relay.latched, 2u);
+  EXPECT_TRUE(alice->saw("relay latch challenge answered")) << alice->log();
+  EXPECT_TRUE(bob->saw("relay latch challenge answered")) << bob->log();
   run_for(io, 1s);
   alice->engine->hang_up();
   ASSERT_TRUE(run_until(io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }));
@@ -140,8 +178,8 @@ TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
   World world;
   RelayDouble relay(io);
   network.relay_grant =
-      LoopbackSwitch::RelayGrant{"127.0.0.1:" + std::to_string(relay.endpoint().port()),
-                                 std::string(16, 'C'), std::string(16, 'D')};
+      LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, 'C'), std::string(16, 'D')};
+  network.super_node_udp = relay.endpoint();
   auto options = fast_options();
   options.force_relay = true;
   options.timeouts.media_silence = 500ms;
@@ -173,8 +211,8 @@ TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
   RelayDouble relay(io);
   relay.forwarding = false;  // granted, but nothing gets through
   network.relay_grant =
-      LoopbackSwitch::RelayGrant{"127.0.0.1:" + std::to_string(relay.endpoint().port()),
-                                 std::string(16, 'E'), std::string(16, 'F')};
+      LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, 'E'), std::string(16, 'F')};
+  network.super_node_udp = relay.endpoint();
   auto options = fast_options();
   options.force_relay = true;
   options.timeouts.connect = 600ms;
@@ -192,6 +230,56 @@ TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
   EXPECT_EQ(alice->ended.front().path, "");
   EXPECT_TRUE(bob->ended.front().outcome == "failed" || bob->ended.front().outcome == "completed")
       << bob->ended.front().outcome;
+}
+
+// The relay grant is unsigned: a super node on the path must not point a
+// side's checks and media at a host that is not the granting super node's.
+TEST(CallRelay, GrantOnAnotherHostThanTheSuperNodeIsIgnored) {
+  boost::asio::io_context io;
+  LoopbackSwitch network(io);
+  World world;
+  RelayDouble relay(io);
+  // The switch stamps from_super_node 127.0.0.1:7460; the relay it grants is elsewhere.
+  network.relay_grant =
+      LoopbackSwitch::RelayGrant{"127.0.0.2:" + std::to_string(relay.endpoint().port()),
+                                 std::string(16, 'G'), std::string(16, 'H')};
+  network.super_node_udp = relay.endpoint();  // the caller's super node: 127.0.0.1
+  auto options = fast_options();
+  options.force_relay = true;
+  auto alice = make_party(io, network, world, "alice", options);
+  options.auto_answer = true;
+  auto bob = make_party(io, network, world, "bob", options);
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until(
+      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 4s))
+      << alice->log() << bob->log();
+  EXPECT_NE(alice->ended.front().end_reason.find("granted no relay slot"), std::string::npos)
+      << alice->ended.front().end_reason;
+  EXPECT_NE(bob->ended.front().end_reason.find("granted no relay slot"), std::string::npos)
+      << bob->ended.front().end_reason;
+  EXPECT_TRUE(alice->saw("ignored a relay offer")) << alice->log();
+  EXPECT_TRUE(bob->saw("ignored a relay grant")) << bob->log();
+}
+
+TEST(CallCandidates, GroupAndBroadcastAddressesAreRefused) {
+  EXPECT_TRUE(call::parse_candidate("127.0.0.1:5000"));
+  EXPECT_TRUE(call::parse_candidate("[::1]:5000"));
+  EXPECT_FALSE(call::parse_candidate("224.0.0.1:5000"));
+  EXPECT_FALSE(call::parse_candidate("239.255.255.250:1900"));
+  EXPECT_FALSE(call::parse_candidate("255.255.255.255:5000"));
+  EXPECT_FALSE(call::parse_candidate("[ff02::1]:5000"));
+  EXPECT_FALSE(call::parse_candidate("0.0.0.0:5000"));
+  EXPECT_FALSE(call::parse_candidate("[::]:5000"));
+  EXPECT_FALSE(call::parse_candidate("127.0.0.1:0"));
+}
+
+TEST(CallCandidates, PathsLearntFromChecksAreBounded) {
+  std::vector<call::MediaPath> paths;
+  for (std::uint16_t port = 1000; port < 1100; ++port) {
+    call::learn_path(paths, {udp::endpoint(boost::asio::ip::address_v4::loopback(), port), false});
+  }
+  EXPECT_EQ(paths.size(), call::kMaxCheckPaths);
+  EXPECT_FALSE(call::learn_path(paths, paths.front()));  // known
 }
 
 }  // namespace
