@@ -15,6 +15,7 @@
 
 #include "call/call_engine.hpp"
 #include "call/call_signal.hpp"
+#include "call/invite_meter.hpp"
 #include "call/local_candidates.hpp"
 #include "call/media_session.hpp"
 #include "call/media_socket.hpp"
@@ -28,6 +29,10 @@ namespace parley::call {
 using SteadyClock = std::chrono::steady_clock;
 
 inline constexpr std::size_t kInviteReplayCapacity = 16'384;
+// Invites one sender may have answered per freshness window (busy, refused
+// or ringing), and the senders tracked at once: 16 x 1,024 = the guard's size.
+inline constexpr std::size_t kInvitesPerSender = 16;
+inline constexpr std::size_t kMaxInviteSenders = kInviteReplayCapacity / kInvitesPerSender;
 inline constexpr std::size_t kMaxEventLineBytes = 2048;
 
 // Peer-controlled text (a user id before verification, a reason) made fit
@@ -124,6 +129,7 @@ struct CallEngine::State : std::enable_shared_from_this<State> {
   // invites inside the freshness window) invites are refused, not forgotten:
   // sized so that takes thousands of invites a minute from certified users.
   identity::ReplayGuard replay_guard{kInviteReplayCapacity};
+  InviteMeter invite_meter{kInvitesPerSender, kMaxInviteSenders, kCallSignalFreshness};
   // Invites only: a replayed invite of a call that has ended rings nothing.
   SequenceGuard sequences;
   MediaSocket socket;

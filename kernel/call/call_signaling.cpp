@@ -259,6 +259,9 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
 
 void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMessage& message) {
   if (call && call->id == message.call_id()) return;  // a repeat of the invite: one call
+  // Past its share a sender's invites are dropped unanswered: no reply to
+  // sign, no place taken in the replay guard.
+  if (!invite_meter.admit(message.from_user(), SteadyClock::now())) return;
   if (call) {
     event("busy: " + message.from_user() + " calls while in a call with " + call->peer);
     CallMessage busy;

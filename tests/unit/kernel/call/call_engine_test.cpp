@@ -2,8 +2,10 @@
 // signaling; media goes over real UDP sockets on 127.0.0.1 through the real
 // opus, aes-gcm, wav and udp plugins of this build.
 #include "call/call_engine.hpp"
+#include "call/call_engine_state.hpp"
 #include "call/call_id.hpp"
 #include "call/call_signal.hpp"
+#include "call/invite_meter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -371,6 +373,40 @@ TEST_F(CallEngineTest, ReplayedEndOfTheLiveCallIsIgnoredAfterAFloodOfOtherCalls)
                                 [](auto& m) { m.mutable_hangup()->set_reason("for real"); }));
   ASSERT_TRUE(run_until([&] { return !bob->ended.empty(); })) << bob->log();
   EXPECT_NE(bob->ended.front().end_reason.find("for real"), std::string::npos);
+}
+
+// One certified user flooding invites gets a share of answers, not the
+// whole replay guard: past it the invites are dropped unanswered; others
+// are still answered.
+TEST_F(CallEngineTest, InvitesPastASendersShareAreDroppedUnanswered) {
+  auto bob = party("bob");
+  auto mallory = party("mallory");
+  auto carol = party("carol");
+  const auto invite = [](call::CallMessage& m) { m.mutable_invite()->set_handshake_hello("x"); };
+  for (int i = 0; i < 40; ++i) {
+    network_.deliver(signed_route(*mallory, "bob", call::new_call_id(), 1, invite));
+  }
+  network_.deliver(signed_route(*carol, "bob", call::new_call_id(), 1, invite));
+  ASSERT_TRUE(run_until([&] { return io_.poll() == 0; }, 10s));
+  const auto answers_to = [&](const std::string& user) {
+    return std::count_if(network_.sent.begin(), network_.sent.end(),
+                         [&](const auto& r) { return r.to_user() == user; });
+  };
+  EXPECT_EQ(answers_to("mallory"), static_cast<long>(call::kInvitesPerSender));
+  EXPECT_EQ(answers_to("carol"), 1);
+}
+
+TEST(CallInviteMeter, SharePerSenderWithinTheWindowAndBoundedSenders) {
+  call::InviteMeter meter(2, 2, 1000ms);
+  const auto start = call::InviteMeter::Clock::now();
+  EXPECT_TRUE(meter.admit("a", start));
+  EXPECT_TRUE(meter.admit("a", start));
+  EXPECT_FALSE(meter.admit("a", start + 10ms));
+  EXPECT_TRUE(meter.admit("b", start));
+  EXPECT_FALSE(meter.admit("c", start + 10ms));   // two senders tracked already
+  EXPECT_TRUE(meter.admit("a", start + 1000ms));  // the window moved on
+  EXPECT_TRUE(meter.admit("c", start + 1000ms));  // b's entries expired: room again
+  EXPECT_EQ(meter.senders(), 2u);
 }
 
 // CallRouteFailed is unsigned: it may end our own invite not yet answered,
