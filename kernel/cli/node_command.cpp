@@ -149,8 +149,15 @@ std::optional<DirectorySetup> start_directory(asio::io_context& io, const po::va
   }
   setup.plugin = std::make_unique<plugin::DirectoryPlugin>(offers.front().offer);
   setup.service = std::make_unique<overlay::DirectoryService>(io, *setup.plugin, directory);
-  say("super-node",
-      "directory on " + setup.service->listen_address() + " (" + setup.plugin->name() + ")");
+  // The plugin ABI does not report the port it bound, so port 0 stays 0 here:
+  // such a directory node is not advertised to peers (docs/overlay.md).
+  const auto where = setup.service->listen_address();
+  const auto parsed = net::parse_host_port(where);
+  const bool any_port = !parsed || parsed->port == 0;
+  say("super-node", "directory on " + where + " (" + setup.plugin->name() + ")" +
+                        (any_port ? ", port chosen by the plugin and not advertised: give "
+                                    "--directory ADDRESS:PORT to advertise it"
+                                  : ""));
   return setup;
 }
 

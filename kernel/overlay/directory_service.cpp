@@ -178,6 +178,8 @@ DirectoryService::~DirectoryService() {
   impl_->node.reset();
 }
 
+// As configured: parley_directory_api has no call that reports the bound
+// port (docs/overlay.md, "Directory address").
 std::string DirectoryService::listen_address() const {
   return impl_->options.node.listen;
 }

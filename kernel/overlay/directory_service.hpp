@@ -59,7 +59,9 @@ class DirectoryService {
   DirectoryService(const DirectoryService&) = delete;
   DirectoryService& operator=(const DirectoryService&) = delete;
 
-  // The directory node's bound address ("host:port"), for Peer messages.
+  // The directory node's configured address ("host:port"), for Peer messages.
+  // The plugin ABI does not report the port it bound, so a configured port 0
+  // stays ":0" here; callers do not advertise such an address.
   [[nodiscard]] std::string listen_address() const;
   [[nodiscard]] DirectoryServiceStats stats() const;
 

@@ -357,7 +357,10 @@ void SuperNode::State::on_link(const std::string& address,
   peer.mutable_peer()->set_listen_host_port(self_address);
   peer.mutable_peer()->set_key(key_bytes(key.public_key()));
   if (options.directory != nullptr) {
-    peer.mutable_peer()->set_directory_host_port(options.directory->listen_address());
+    // Port 0 names no reachable node (the plugin does not say what it bound).
+    const auto directory = options.directory->listen_address();
+    const auto parsed = net::parse_host_port(directory);
+    if (parsed && parsed->port != 0) peer.mutable_peer()->set_directory_host_port(directory);
   }
   send(*link, peer);
   if (!for_routes) {

@@ -197,6 +197,41 @@ TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
       << "notices=" << directories_[1]->stats().notices;
 }
 
+// Subscribe is metered: once a second per session, applied as a difference;
+// ids over the directory's cap are refused and counted. (More than 200 ids
+// in one Subscribe is already a protocol error.)
+TEST_F(SuperNodeDirectoryTest, SubscribeIsMeteredAndShared) {
+  DirectoryServiceOptions options;
+  options.node.listen = "127.0.0.1:" + std::to_string(free_udp_port());
+  options.node.bootstrap = {directories_[0]->listen_address()};
+  options.login_server_key = login.public_key();
+  options.max_subscriptions = 150;
+  DirectoryService small(io, *plugin_, options);
+  const auto node = start_node(true, &small);
+  const auto client = attach(*node, alice);
+  OverlayMessage many;
+  for (int i = 0; i < 200; ++i) many.mutable_subscribe()->add_user_ids("buddy" + std::to_string(i));
+  client->send(many);
+  ASSERT_TRUE(run_until([&] { return node->stats().subscriptions_refused == 50; }))
+      << node->stats().subscriptions_refused;
+  EXPECT_EQ(small.stats().subscriptions, 150U);
+  OverlayMessage fewer;
+  fewer.mutable_subscribe()->add_user_ids("buddy1");
+  fewer.mutable_subscribe()->add_user_ids("buddy300");
+  client->send(fewer);  // at once: ignored
+  ASSERT_TRUE(run_until([&] { return node->stats().subscribes_limited == 1; }));
+  EXPECT_EQ(small.stats().subscriptions, 150U);
+  // Sent again until a second has passed: then applied as a difference.
+  ASSERT_TRUE(run_until(
+      [&] {
+        if (small.stats().subscriptions == 2) return true;
+        client->send(fewer);
+        return false;
+      },
+      5s));
+  EXPECT_EQ(node->stats().subscriptions_refused, 50U);
+}
+
 TEST_F(SuperNodeDirectoryTest, AnonymousClientsNeitherPublishNorSearch) {
   const auto node = start_node(true, directories_[0].get());
   auto anonymous = connect(*node);
