@@ -23,18 +23,19 @@ def fail(message):
 
 
 def parley_processes():
-    """pids of running processes (other than this test) whose command line
-    names our work dir: the demo's children all do."""
+    """pids of running parley processes whose command line names our work
+    dir: the demo's children all do (not this test, nor a wrapper around it)."""
     found = set()
     for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
+        if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if work.encode() in f.read():
-                    found.add(int(pid))
+                argv = f.read().split(b"\0")
         except OSError:
-            pass
+            continue
+        if argv[0].endswith(b"parley") and any(work.encode() in arg for arg in argv):
+            found.add(int(pid))
     return found
 
 
