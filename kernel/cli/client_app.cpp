@@ -6,10 +6,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/client_lines.hpp"
 #include "cli/common_options.hpp"
 #include "cli/table.hpp"
 #include "identity/user_id.hpp"
 #include "log/log.hpp"
+#include "overlay/client_searches.hpp"
 
 namespace parley::cli {
 namespace {
@@ -21,64 +23,16 @@ constexpr std::chrono::milliseconds kSearchTimeout{3'000};
 // If the offline record and the Detach are not out by then, exit anyway.
 constexpr std::chrono::milliseconds kShutdownLimit{3'000};
 
-std::string fixed(double value, int decimals) {
-  std::array<char, 64> text{};
-  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-  return text.data();
-}
-
 // Prints a table with every line tagged, so tagged-line readers see it whole.
 void print_tagged(const std::string& tag, const Table& table) {
-  std::ostringstream out;
-  table.print(out);
-  std::istringstream lines(out.str());
-  std::string line;
-  while (std::getline(lines, line)) ClientApp::say(tag, line);
-}
-
-Table report_table(const call::CallReport& r) {
-  Table table({"FIELD", "VALUE"});
-  table.add_row({"call id", r.call_id});
-  table.add_row({"peer", r.peer});
-  table.add_row({"direction", r.direction});
-  table.add_row({"outcome", r.outcome});
-  table.add_row({"end reason", r.end_reason});
-  table.add_row({"path", r.path.empty() ? "(no media)" : r.path});
-  table.add_row({"remote media", r.remote_media});
-  table.add_row({"codec", r.codec + " at " + std::to_string(r.codec_bitrate_bps) + " bit/s"});
-  table.add_row({"cipher", r.cipher});
-  table.add_row({"safety number", r.safety_number});
-  table.add_row({"setup ms", fixed(r.setup_ms, 1)});
-  table.add_row({"duration s", fixed(r.duration_s, 1)});
-  table.add_row({"wire bytes/s out/in",
-                 fixed(r.wire_bytes_per_s_out, 0) + " / " + fixed(r.wire_bytes_per_s_in, 0)});
-  table.add_row({"packets sent/received/lost", std::to_string(r.packets_sent) + " / " +
-                                                   std::to_string(r.packets_received) + " / " +
-                                                   std::to_string(r.packets_lost)});
-  table.add_row({"loss %", fixed(r.loss_pct, 2)});
-  table.add_row({"jitter ms", fixed(r.jitter_ms, 2)});
-  table.add_row({"rtt ms", fixed(r.rtt_ms, 2)});
-  table.add_row({"MOS", fixed(r.mos, 2)});
-  table.add_row({"concealed frames", std::to_string(r.concealed_frames)});
-  table.add_row({"auth failures", std::to_string(r.auth_failures)});
-  table.add_row({"recording", r.recording.empty() ? "(none)" : r.recording});
-  return table;
-}
-
-std::string presence_text(const std::optional<overlay::FoundUser>& found) {
-  if (!found) return "offline (no record)";
-  const auto& p = found->presence;
-  std::string text(directory::status_name(p.status));
-  if (p.status != directory::Status::offline && !p.super_node.empty()) {
-    text += " (at " + log::sanitize(p.super_node, 64) + ")";
-  }
-  return text;
+  for (const auto& line : tagged_lines(tag, table)) std::cout << line << std::endl;
 }
 
 }  // namespace
 
 void ClientApp::say(const std::string& tag, const std::string& line) {
-  std::cout << tag << ": " << line << std::endl;  // endl: each event is seen at once
+  // Sanitized here too: whatever a caller forgot, one call prints one line.
+  std::cout << event_line(tag, line) << std::endl;  // endl: each event is seen at once
 }
 
 ClientApp::ClientApp(asio::io_context& io, ClientAppOptions options)
@@ -120,6 +74,17 @@ ClientApp::ClientApp(asio::io_context& io, ClientAppOptions options)
     say("client", std::string("calls unavailable: ") + failure.what());
   }
   refresh_media_addresses();
+  if (options_.renew_certificate) {
+    overlay::CertificateRenewal::Options renewal;
+    renewal.certificate = options_.node.user->certificate;
+    renewal.login_server_key = options_.node.user->login_server_key;
+    renewal_ = std::make_unique<overlay::CertificateRenewal>(
+        io_, std::move(renewal), options_.renew_certificate, options_.store_certificate,
+        [this](const std::vector<std::uint8_t>& certificate, const identity::Certificate&) {
+          on_certificate_renewed(certificate);
+        },
+        [](const std::string& line) { say("client", line); });
+  }
 }
 
 ClientApp::~ClientApp() = default;
@@ -141,6 +106,7 @@ void ClientApp::start() {
     return;
   }
   node_->start();
+  if (renewal_) renewal_->start();
 }
 
 void ClientApp::shut_down(int exit_code) {
@@ -148,6 +114,7 @@ void ClientApp::shut_down(int exit_code) {
   if (shutting_down_) return;
   shutting_down_ = true;
   hang_up_timer_.cancel();
+  if (renewal_) renewal_->stop();
   if (engine_ && engine_->state() != call::CallState::idle) engine_->hang_up("shutting down");
   node_->on_stopped([this] { io_.stop(); });
   node_->stop();
@@ -179,7 +146,17 @@ void ClientApp::on_presence(const std::string& user,
   say("presence", user + " is " + text);
 }
 
+void ClientApp::on_certificate_renewed(const std::vector<std::uint8_t>& certificate) {
+  // The presence record goes out again at once with it; the link stays.
+  node_->set_certificate(certificate);
+  // The call engine keeps its own copy (CallEngineOptions::user) for the
+  // handshake and signed call messages, and has no setter yet: calls go on
+  // with the one from start until it expires (see docs/client.md).
+}
+
 void ClientApp::on_call_event(const std::string& line) {
+  // The engine's lines carry the peer's id and reasons as sent: say()
+  // sanitizes them (a "\n" in a reason must not start a line of its own).
   say("call", line);
   refresh_media_addresses();
   // Scripted caller: the call lasts --duration from the moment media flows.
@@ -218,7 +195,8 @@ void ClientApp::print_report(const call::CallReport& report) const {
     std::cout << call::to_json(report).dump() << std::endl;
     return;
   }
-  say("call", "report of call " + report.call_id + " with " + report.peer + ":");
+  say("call",
+      "report of call " + peer_text(report.call_id) + " with " + peer_text(report.peer) + ":");
   print_tagged("report", report_table(report));
 }
 
@@ -233,8 +211,14 @@ void ClientApp::refresh_media_addresses() {
 // --- commands ------------------------------------------------------------------
 
 void ClientApp::search(const std::string& query, bool prefix) {
+  const auto label = log::sanitize(query, 64) + (prefix ? "*" : "");
+  // Checked before it travels: the directory (OpenDHT) indexes prefixes of
+  // at least 3 characters and would refuse with a less helpful error.
+  if (auto problem = overlay::search_query_problem(query, prefix)) {
+    say("search", label + " not sent: " + *problem);
+    return;
+  }
   const auto started = Clock::now();
-  const auto label = query + (prefix ? "*" : "");
   node_->search(
       query, prefix, kSearchTimeout,
       [label, started](const std::vector<overlay::FoundUser>& found, const std::string& error) {
@@ -244,17 +228,8 @@ void ClientApp::search(const std::string& query, bool prefix) {
           return;
         }
         std::string users;
-        if (!found.empty()) {
-          Table table({"USER", "DISPLAY NAME", "STATUS", "SUPER NODE"});
-          for (const auto& one : found) {
-            const auto& p = one.presence;
-            table.add_row({p.user_id, log::sanitize(p.display_name, 64),
-                           std::string(directory::status_name(p.status)),
-                           log::sanitize(p.super_node, 64)});
-            users += " " + p.user_id;
-          }
-          print_tagged("search", table);
-        }
+        for (const auto& one : found) users += " " + peer_text(one.presence.user_id, 64);
+        if (!found.empty()) print_tagged("search", search_table(found));
         say("search", "found " + std::to_string(found.size()) + " for " + label + " in " +
                           fixed(ms.count(), 1) + " ms" + (users.empty() ? "" : ":" + users));
       });
@@ -273,7 +248,7 @@ void ClientApp::call(const std::string& user) {
     return;
   }
   if (engine_->state() != call::CallState::idle) {
-    say("call", "already in a call with " + engine_->peer() + " (hangup first)");
+    say("call", "already in a call with " + peer_text(engine_->peer(), 64) + " (hangup first)");
     return;
   }
   const auto id = engine_->call(user);

@@ -17,6 +17,7 @@
 
 #include "call/call_engine.hpp"
 #include "overlay/client_buddy_list.hpp"
+#include "overlay/client_certificate_renewal.hpp"
 #include "overlay/client_node.hpp"
 
 namespace parley::cli {
@@ -39,6 +40,11 @@ struct ClientAppOptions {
   unsigned exit_after_calls = 0;
   std::optional<std::filesystem::path> report_json;  // one JSON line per call
   bool json = false;                                 // reports as JSON, not tables
+  // Renews the certificate while the client runs, on a worker thread (the
+  // login server, then the certificate file: client_command.cpp). Empty
+  // renew_certificate: no renewal.
+  overlay::CertificateRenewal::Renew renew_certificate;
+  overlay::CertificateRenewal::Store store_certificate;
 };
 
 class ClientApp {
@@ -74,6 +80,7 @@ class ClientApp {
  private:
   void on_published(const std::string& error);
   void on_presence(const std::string& user, const std::optional<overlay::FoundUser>& found);
+  void on_certificate_renewed(const std::vector<std::uint8_t>& certificate);
   void on_call_event(const std::string& line);
   void on_call_ended(const call::CallReport& report);
   void print_report(const call::CallReport& report) const;
@@ -87,6 +94,7 @@ class ClientApp {
   std::map<std::string, std::string> buddy_presence_;  // user -> what was last heard
   std::unique_ptr<overlay::ClientNode> node_;
   std::unique_ptr<call::CallEngine> engine_;
+  std::unique_ptr<overlay::CertificateRenewal> renewal_;  // destroyed first: it uses node_
   std::vector<std::string> media_addresses_;
   bool published_once_ = false;
   bool scripted_call_placed_ = false;

@@ -4,6 +4,7 @@
 // `parley account` (identity_store.hpp); the logic lives in client_app.cpp.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
@@ -50,11 +51,20 @@ std::optional<std::string> optional_value(const po::variables_map& values, const
   return values[name].as<std::string>();
 }
 
+// How long one renewal may wait for the login server (on the renewal's
+// worker thread; stopping the client waits for it at most this long).
+constexpr std::chrono::milliseconds kRenewTimeout{10'000};
+
+struct LoadedIdentity {
+  overlay::UserCredentials credentials;
+  net::HostPort login_server;
+  std::filesystem::path certificate_file;
+};
+
 // The identity `parley account login` left in the user's folder: the key, the
-// certificate (renewed here when due, which needs no password) and the login
-// server it came from.
-overlay::UserCredentials load_credentials(const std::string& user,
-                                          const std::string& display_name) {
+// certificate (current: renewing it needs no password) and the login server
+// it came from.
+LoadedIdentity load_credentials(const std::string& user, const std::string& display_name) {
   const auto paths = identity::identity_paths(user);
   const std::string login_hint =
       "no valid certificate for " + user + ": run `parley account login --user " + user + "`";
@@ -75,27 +85,15 @@ overlay::UserCredentials load_credentials(const std::string& user,
   const auto action = login::certificate_action(*certificate, *server_key, key->public_key(), user,
                                                 identity::Clock::now());
   if (action == login::CertificateAction::login) throw NoCertificate(login_hint);
-  if (action == login::CertificateAction::renew) {
-    try {
-      login::LoginClient client(*server, *server_key);
-      auto issued = client.renew(*certificate, *key);
-      identity::save_certificate_file(paths.certificate_file, issued.bytes);
-      certificate = std::move(issued.bytes);
-      ClientApp::say("client", "certificate renewed, valid until " +
-                                   identity::format_utc(issued.certificate.not_after_s));
-    } catch (const std::exception& failure) {
-      // Still valid: run with it and renew next time.
-      ClientApp::say("client", std::string("certificate renewal failed (using the current one): ") +
-                                   failure.what());
-    }
-  }
+  // One due for renewal is renewed by ClientApp's renewal timer at once (on
+  // its worker thread), and again whenever due while the client runs.
   overlay::UserCredentials credentials;
   credentials.user_id = user;
   credentials.display_name = display_name;
   credentials.certificate = std::move(*certificate);
   credentials.identity_key = std::move(key);
   credentials.login_server_key = *server_key;
-  return credentials;
+  return {std::move(credentials), *server, paths.certificate_file};
 }
 
 po::options_description client_options() {
@@ -158,6 +156,11 @@ int run_client(const std::vector<std::string>& args, const config::Settings& set
     return usage_error("--display-name is at most " +
                        std::to_string(directory::kMaxDisplayNameBytes) + " bytes");
   }
+  if (std::any_of(display_name.begin(), display_name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    // Presence records refuse them (they could rewrite a reader's terminal).
+    return usage_error("--display-name may not hold control characters (newlines, tabs...)");
+  }
   const bool auto_answer = values.count("auto-answer") != 0;
   const auto call_user = optional_value(values, "call");
   if (call_user) {
@@ -167,7 +170,20 @@ int run_client(const std::vector<std::string>& args, const config::Settings& set
 
   ClientAppOptions app;
   try {
-    app.node.user = load_credentials(*user, display_name);
+    auto loaded = load_credentials(*user, display_name);
+    // Renewed while running, from a worker thread: copies only.
+    app.renew_certificate =
+        [server = loaded.login_server, server_key = loaded.credentials.login_server_key,
+         key = loaded.credentials.identity_key](std::span<const std::uint8_t> current) {
+          login::LoginClient client(server, server_key, kRenewTimeout);
+          return client.renew(current, *key).bytes;
+        };
+    app.store_certificate =
+        [file = loaded.certificate_file](std::span<const std::uint8_t> certificate) {
+          identity::save_certificate_file(
+              file, std::vector<std::uint8_t>(certificate.begin(), certificate.end()));
+        };
+    app.node.user = std::move(loaded.credentials);
   } catch (const NoCertificate& failure) {
     std::cerr << "parley client: " << failure.what() << '\n';
     return kExitNoCertificate;

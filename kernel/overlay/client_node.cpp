@@ -550,6 +550,11 @@ void ClientNode::set_media_addresses(std::vector<std::string> host_ports) {
   if (state_->user) state_->user->set_media_addresses(std::move(host_ports));
 }
 
+void ClientNode::set_certificate(std::vector<std::uint8_t> certificate) {
+  if (state_->options.user) state_->options.user->certificate = certificate;
+  if (state_->user) state_->user->set_certificate(std::move(certificate));
+}
+
 void ClientNode::on_published(PublishHandler handler) {
   if (state_->user) state_->user->on_published(std::move(handler));
 }

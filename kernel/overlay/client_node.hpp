@@ -102,6 +102,10 @@ class ClientNode {
   void set_status(directory::Status status);
   [[nodiscard]] directory::Status status() const;
   void set_media_addresses(std::vector<std::string> host_ports);
+  // A renewed certificate (same user, same key): republished at once in the
+  // presence record and given at the next attach. The link stays: the super
+  // node checked the old certificate at attach, which stays valid until expiry.
+  void set_certificate(std::vector<std::uint8_t> certificate);
   // Result of each publish: error empty when the super node published it.
   using PublishHandler = std::function<void(const std::string& error)>;
   void on_published(PublishHandler handler);

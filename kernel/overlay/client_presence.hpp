@@ -34,6 +34,10 @@ class OwnPresence {
   [[nodiscard]] const std::vector<std::string>& media_addresses() const { return media_; }
 
   void set_super_node(std::string host_port, std::optional<identity::PublicKey> key);
+  // A renewed certificate: the next record carries it.
+  void set_certificate(std::vector<std::uint8_t> certificate) {
+    certificate_ = std::move(certificate);
+  }
 
   // The next record's content as of now: issued now, expiring a lifetime
   // later, with a sequence above every earlier one: max(last + 1, now in Unix

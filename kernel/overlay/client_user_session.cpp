@@ -180,6 +180,12 @@ void UserSession::set_media_addresses(std::vector<std::string> host_ports) {
   if (send_ && !offline_) publish_soon();
 }
 
+void UserSession::set_certificate(std::vector<std::uint8_t> certificate) {
+  user_.certificate = certificate;
+  own_.set_certificate(std::move(certificate));
+  if (send_ && !offline_) publish_soon();
+}
+
 void UserSession::publish_soon() {
   const auto wait = spacing_left();
   if (wait.count() == 0) return publish();
@@ -331,8 +337,8 @@ std::vector<FoundUser> UserSession::verified(const SearchResponse& response,
     }
   }
   if (dropped != 0) {
-    event("dropped " + std::to_string(dropped) + " records of the search for " + query +
-          " that failed verification (" + log::sanitize(why, 128) + ")");
+    event("dropped " + std::to_string(dropped) + " records of the search for " +
+          log::sanitize(query, 64) + " that failed verification (" + log::sanitize(why, 128) + ")");
   }
   std::vector<FoundUser> found;
   found.reserve(best.size());

@@ -76,6 +76,10 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   void set_status(directory::Status status);
   [[nodiscard]] directory::Status status() const { return own_.status(); }
   void set_media_addresses(std::vector<std::string> host_ports);
+  // A renewed certificate: the next attach and the next record carry it, and
+  // the record goes out at once (the super node checked the old one at attach;
+  // readers of the record check the one it carries).
+  void set_certificate(std::vector<std::uint8_t> certificate);
   void on_published(ClientNode::PublishHandler handler) { on_published_ = std::move(handler); }
   void search(const std::string& query, bool prefix, std::chrono::milliseconds timeout,
               ClientNode::SearchHandler done);

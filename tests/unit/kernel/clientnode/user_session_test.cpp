@@ -176,6 +176,22 @@ TEST_F(ClientNodeUserSession, ChangesCloseTogetherGoOutAsOneSpacedRecord) {
   EXPECT_GT(published(1).sequence, published(0).sequence);
 }
 
+TEST_F(ClientNodeUserSession, ARenewedCertificateIsRepublishedAndUsedAtTheNextAttach) {
+  attach();
+  ASSERT_EQ(sent(OverlayMessage::kPublishPresence).size(), 1U);
+  const auto now_s = identity::unix_seconds(identity::Clock::now());
+  const auto renewed = identity::encode_certificate(identity::issue_certificate(
+      server_, "alice", alice_key_->public_key(), now_s, now_s + 7200, 2));
+  ASSERT_NE(renewed, published(0).certificate);
+  session_->set_certificate(renewed);
+  // At once, as soon as the super node's spacing allows.
+  ASSERT_TRUE(run_until([&] { return sent(OverlayMessage::kPublishPresence).size() == 2; }));
+  EXPECT_EQ(published(1).certificate, renewed);
+  Attach again;
+  session_->fill_attach(again, net::ChannelBinding{});
+  EXPECT_EQ(again.certificate(), text(renewed));
+}
+
 TEST_F(ClientNodeUserSession, PublishResultsReachTheHandlerIncludingUnnamedRefusals) {
   std::vector<std::string> results;
   session_->on_published([&](const std::string& error) { results.push_back(error); });
