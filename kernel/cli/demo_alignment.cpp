@@ -115,14 +115,26 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
   for (std::size_t start = 0; start + rate_hz / 2 < source.size(); start += rate_hz) {
     WindowMatch window;
     window.start_s = double(start) / rate_hz;
-    window.correlation =
-        correlation_at(source, recording, match.lag_samples, static_cast<std::int64_t>(start),
-                       static_cast<std::int64_t>(start + rate_hz));
+    // The jitter buffer may move playout by a few milliseconds as it adapts
+    // (mostly in the first second), so each window is matched within 20 ms of
+    // the whole call's lag: a shift is not a gap.
+    const auto shift = static_cast<std::int64_t>(rate_hz / 50);
+    window.correlation = -2;
+    for (auto lag = match.lag_samples - shift; lag <= match.lag_samples + shift; lag += 2) {
+      window.correlation =
+          std::max(window.correlation,
+                   correlation_at(source, recording, lag, static_cast<std::int64_t>(start),
+                                  static_cast<std::int64_t>(start + rate_hz)));
+    }
     // Quieter than 20 dB below the loudest second: a pause, nothing to
-    // compare. Less than half inside the recording: the call's ends.
+    // compare. Less than half inside the recording: the call's ends. The
+    // first second of the call: the jitter buffer is still settling its
+    // delay (measured: up to 300 ms at another lag), which is not a gap.
     const auto inside = std::min<std::int64_t>(overlap_end, std::int64_t(start + rate_hz)) -
                         std::max<std::int64_t>(overlap_begin, std::int64_t(start));
-    window.active = energy(source, start, start + rate_hz) > loudest / 100 && 2 * inside >= rate_hz;
+    const bool settling = std::int64_t(start) < overlap_begin + std::int64_t(rate_hz);
+    window.active = energy(source, start, start + rate_hz) > loudest / 100 &&
+                    2 * inside >= rate_hz && !settling;
     if (window.active) {
       match.min_window_correlation = std::min(match.min_window_correlation, window.correlation);
     }
