@@ -244,7 +244,11 @@ int run_super(const po::variables_map& values, const overlay::NodeConfig& config
                         " call_routes_failed=" + std::to_string(stats.call_routes_failed) +
                         " relayed_packets=" + std::to_string(stats.relayed_packets) +
                         " relayed_bytes=" + std::to_string(stats.relayed_bytes) +
-                        " relay_dropped=" + std::to_string(stats.relay_dropped));
+                        " relay_dropped=" + std::to_string(stats.relay_dropped) +
+                        " relay_challenges=" + std::to_string(stats.relay_challenges) +
+                        " relay_latched=" + std::to_string(stats.relay_latched) +
+                        " stun_limited=" + std::to_string(stats.stun_limited) +
+                        " routes_unverified=" + std::to_string(stats.routes_unverified));
   return kExitOk;
 }
 
