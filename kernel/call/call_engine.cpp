@@ -311,5 +311,8 @@ boost::asio::ip::udp::endpoint CallEngine::media_endpoint() const {
 std::vector<std::string> CallEngine::media_candidates() const {
   return state_->candidates();
 }
+void CallEngine::set_certificate(std::vector<std::uint8_t> certificate) {
+  state_->options.user.certificate = std::move(certificate);
+}
 
 }  // namespace parley::call

@@ -111,6 +111,10 @@ class CallEngine {
   [[nodiscard]] boost::asio::ip::udp::endpoint media_endpoint() const;
   [[nodiscard]] std::vector<std::string> media_candidates() const;
 
+  // A renewed certificate (same user, same key): the next handshake and
+  // signed call message carry it; a call in progress keeps its keys.
+  void set_certificate(std::vector<std::uint8_t> certificate);
+
  private:
   struct State;
   std::shared_ptr<State> state_;

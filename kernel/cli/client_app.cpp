@@ -149,9 +149,9 @@ void ClientApp::on_presence(const std::string& user,
 void ClientApp::on_certificate_renewed(const std::vector<std::uint8_t>& certificate) {
   // The presence record goes out again at once with it; the link stays.
   node_->set_certificate(certificate);
-  // The call engine keeps its own copy (CallEngineOptions::user) for the
-  // handshake and signed call messages, and has no setter yet: calls go on
-  // with the one from start until it expires (see docs/client.md).
+  // The call engine keeps its own copy for the handshake and signed call
+  // messages.
+  if (engine_) engine_->set_certificate(certificate);
 }
 
 void ClientApp::on_call_event(const std::string& line) {
