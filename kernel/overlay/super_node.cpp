@@ -479,9 +479,9 @@ void SuperNode::State::close_idle_route_links(SteadyClock::time_point now) {
 }
 
 void SuperNode::State::remember_origin(const std::string& call_id, const RouteOrigin& origin) {
-  const auto key = std::make_pair(call_id, origin.from_user);
-  if (origins.size() >= kMaxOrigins && origins.count(key) == 0) return;
-  origins[key] = origin;
+  const auto origin_key = std::make_pair(call_id, origin.from_user);
+  if (origins.size() >= kMaxOrigins && origins.count(origin_key) == 0) return;
+  origins[origin_key] = origin;
 }
 
 SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,

@@ -158,16 +158,16 @@ void SuperNode::State::on_subscribe(Session& session, const Subscribe& subscribe
     if (session.subscriptions.count(user_id) != 0) continue;
     auto subscription = options.directory->listen(
         user_id, [weak, raw = session.connection.get(), id = session.id](
-                     const std::string& changed, const std::optional<VerifiedPresence>& now) {
+                     const std::string& changed, const std::optional<VerifiedPresence>& current) {
           auto self = weak.lock();
           if (!self) return;
           auto* still = self->find(raw, id);
           if (still == nullptr) return;
           OverlayMessage notice;
           notice.mutable_presence_notice()->set_user_id(changed);
-          if (now) {
+          if (current) {
             notice.mutable_presence_notice()->set_record(
-                std::string(now->record.begin(), now->record.end()));
+                std::string(current->record.begin(), current->record.end()));
           }
           send(*still->connection, notice);
         });

@@ -69,7 +69,7 @@ class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
   }
 
   std::string signed_record(const testing_support::User& user, const std::string& super_node,
-                            std::uint64_t sequence, directory::Status status) {
+                            std::uint64_t record_sequence, directory::Status status) {
     const auto now_s = identity::unix_seconds(identity::Clock::now());
     directory::Presence presence;
     presence.user_id = user.id;
@@ -78,7 +78,7 @@ class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
     presence.status = status;
     presence.issued_at_ms = directory::unix_ms(identity::Clock::now());
     presence.expires_at_ms = presence.issued_at_ms + 120'000;
-    presence.sequence = sequence;
+    presence.sequence = record_sequence;
     const auto bytes = directory::sign_presence(presence, user.key);
     return {bytes.begin(), bytes.end()};
   }
@@ -176,12 +176,12 @@ TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
   ASSERT_TRUE(run_until([&] { return directories_[1]->stats().subscriptions == 1; }));
   // Republished (once a second at most) until the change is pushed: a listen
   // takes a moment to reach the node that stores the record.
-  std::uint64_t sequence = 2;
+  std::uint64_t record_sequence = 2;
   bool pushed = false;
   ASSERT_TRUE(run_until(
       [&] {
         publisher->send(publish(
-            signed_record(alice, first->self_address(), ++sequence, directory::Status::away)));
+            signed_record(alice, first->self_address(), ++record_sequence, directory::Status::away)));
         const auto answer = next(*publisher, OverlayMessage::kPublishResult, kDirectoryDeadline);
         if (!answer || !answer->publish_result().error().empty()) return false;
         while (auto notice = next(*searcher, OverlayMessage::kPresenceNotice, 2s)) {
