@@ -5,22 +5,18 @@
 //   call_signal_seeds DIR           writes the seeds
 //   call_signal_seeds --check DIR   fails unless DIR holds exactly these (the
 //                                   format changed: regenerate and review)
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
 
 #include "call_signal_fuzz.hpp"
+#include "seed_corpus_main.hpp"
 
 namespace {
 
 using namespace parley;
 using call_signal_fuzz::Bytes;
 using call_signal_fuzz::FuzzWorld;
-namespace fs = std::filesystem;
 
 std::map<std::string, Bytes> seeds() {
   const auto& world = FuzzWorld::get();
@@ -76,46 +72,8 @@ std::map<std::string, Bytes> seeds() {
   return out;
 }
 
-Bytes read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), {}};
-}
-
 }  // namespace
 
-int main(int argc, char** argv) try {
-  const bool checking = argc == 3 && std::string(argv[1]) == "--check";
-  if (argc != 2 && !checking) {
-    std::cerr << "usage: call_signal_seeds [--check] DIR\n";
-    return 2;
-  }
-  const fs::path dir = argv[argc - 1];
-  const auto expected = seeds();
-  if (checking) {
-    std::size_t files = 0;
-    for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file() ? 1 : 0;
-    for (const auto& [name, bytes] : expected) {
-      if (read_file(dir / name) != bytes) {
-        std::cerr << "seed " << name << " differs from what this build writes\n";
-        return 1;
-      }
-    }
-    if (files != expected.size()) {
-      std::cerr << dir << " holds " << files << " files, not " << expected.size() << "\n";
-      return 1;
-    }
-    std::cout << expected.size() << " seeds match this build\n";
-    return 0;
-  }
-  fs::create_directories(dir);
-  for (const auto& [name, bytes] : expected) {
-    std::ofstream file(dir / name, std::ios::binary | std::ios::trunc);
-    file.write(reinterpret_cast<const char*>(bytes.data()),
-               static_cast<std::streamsize>(bytes.size()));
-  }
-  std::cout << "wrote " << expected.size() << " seeds to " << dir << "\n";
-  return 0;
-} catch (const std::exception& error) {
-  std::cerr << "call_signal_seeds: " << error.what() << "\n";
-  return 1;
+int main(int argc, char** argv) {
+  return parley::fuzz::seed_corpus_main(argc, argv, "call_signal_seeds", seeds);
 }

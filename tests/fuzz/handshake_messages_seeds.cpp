@@ -8,19 +8,15 @@
 //                                          (the wire format or the key schedule
 //                                          changed: regenerate and review)
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <map>
 #include <string>
 
 #include "handshake_messages_fuzz.hpp"
+#include "seed_corpus_main.hpp"
 
 namespace {
 
 using namespace parley::handshake_fuzz;
-namespace fs = std::filesystem;
 
 Bytes with_target(Target target, const Bytes& message) {
   // Sized first, then copied: GCC 12 misreads an insert after one byte as out of bounds.
@@ -57,46 +53,8 @@ std::map<std::string, Bytes> seeds() {
   return out;
 }
 
-Bytes read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), {}};
-}
-
 }  // namespace
 
-int main(int argc, char** argv) try {
-  const bool checking = argc == 3 && std::string(argv[1]) == "--check";
-  if (argc != 2 && !checking) {
-    std::cerr << "usage: handshake_messages_seeds [--check] DIR\n";
-    return 2;
-  }
-  const fs::path dir = argv[argc - 1];
-  const auto expected = seeds();
-  if (checking) {
-    std::size_t files = 0;
-    for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file() ? 1 : 0;
-    for (const auto& [name, bytes] : expected) {
-      if (read_file(dir / name) != bytes) {
-        std::cerr << "seed " << name << " differs from what this build writes\n";
-        return 1;
-      }
-    }
-    if (files != expected.size()) {
-      std::cerr << dir << " holds " << files << " files, not " << expected.size() << "\n";
-      return 1;
-    }
-    std::cout << expected.size() << " seeds match this build\n";
-    return 0;
-  }
-  fs::create_directories(dir);
-  for (const auto& [name, bytes] : expected) {
-    std::ofstream file(dir / name, std::ios::binary | std::ios::trunc);
-    file.write(reinterpret_cast<const char*>(bytes.data()),
-               static_cast<std::streamsize>(bytes.size()));
-  }
-  std::cout << "wrote " << expected.size() << " seeds to " << dir << "\n";
-  return 0;
-} catch (const std::exception& error) {
-  std::cerr << "handshake_messages_seeds: " << error.what() << "\n";
-  return 1;
+int main(int argc, char** argv) {
+  return parley::fuzz::seed_corpus_main(argc, argv, "handshake_messages_seeds", seeds);
 }
