@@ -3,7 +3,7 @@
 # `directory_bench --full`, run by hand.
 if(TARGET parley-directory-opendht)
   add_executable(directory_bench ${CMAKE_CURRENT_LIST_DIR}/directory_bench.cpp)
-  target_link_libraries(directory_bench PRIVATE parley_kernel parley_warnings)
+  target_link_libraries(directory_bench PRIVATE parley_kernel parley_warnings parley_test_support)
   target_compile_definitions(directory_bench PRIVATE
     PARLEY_BUILT_PLUGIN_DIR="${PARLEY_PLUGIN_OUTPUT_DIR}")
   add_dependencies(directory_bench parley-directory-opendht)

@@ -12,11 +12,7 @@
 // 100,1000,10000` runs it); about 2.5 min on 2 cores. Records grow
 // cumulatively within one network (100, then 900 more, then 9000 more), so
 // each N starts its network once; each N runs in a child process of its own.
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "free_port.hpp"
 #include "plugin/directory_plugin.hpp"
 #include "plugin/plugin_loader.hpp"
 
@@ -82,19 +79,6 @@ double rss_bytes() {
   return 0;
 }
 
-// A free UDP port on 127.0.0.1 (the ABI does not report the port a node bound).
-std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // Ten characters of [a-z0-9], fixed per index: ids spread over the prefix
 // index as real names roughly do (a shared stem like "user0001" would put
 // every record under one hot prefix topic).
@@ -133,7 +117,7 @@ std::vector<DirectoryNode> start_network(const DirectoryPlugin& directory, std::
     std::vector<std::string> bootstrap;
     std::sample(addresses.begin(), addresses.end(), std::back_inserter(bootstrap), 3, random);
     for (int attempt = 0;; ++attempt) {
-      const auto address = "127.0.0.1:" + std::to_string(free_udp_port());
+      const auto address = "127.0.0.1:" + std::to_string(parley::test::free_udp_port());
       try {
         nodes.push_back(directory.start({address, bootstrap, {}}));
         addresses.push_back(address);

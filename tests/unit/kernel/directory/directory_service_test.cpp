@@ -7,16 +7,13 @@
 // observed state.
 #include "overlay/directory_service.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
+#include "free_port.hpp"
 #include "plugin/plugin_loader.hpp"
 
 namespace parley::overlay {
@@ -30,19 +27,6 @@ constexpr auto kConnectDeadline = 30s;
 constexpr auto kChangeDeadline = 20s;
 constexpr auto kLookupTimeout = 2000ms;
 constexpr std::uint32_t kTtl_s = 600;
-
-// A free UDP port on 127.0.0.1 (the ABI does not report the port a node bound).
-std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 // A user with a real certificate from the test's login server.
 struct User {
@@ -107,7 +91,7 @@ class DirectoryServiceTest : public testing::Test {
 
   DirectoryServiceOptions options_for(std::vector<std::string> bootstrap) const {
     DirectoryServiceOptions options;
-    options.node.listen = "127.0.0.1:" + std::to_string(free_udp_port());
+    options.node.listen = "127.0.0.1:" + std::to_string(test::free_udp_port());
     options.node.bootstrap = std::move(bootstrap);
     options.login_server_key = login_server_.public_key();
     return options;
@@ -137,7 +121,7 @@ class DirectoryServiceTest : public testing::Test {
   plugin::DirectoryNode& start_raw_node() {
     const auto bootstrap = services_.front()->listen_address();
     raw_nodes_.push_back(std::make_unique<plugin::DirectoryNode>(
-        plugin_->start({"127.0.0.1:" + std::to_string(free_udp_port()), {bootstrap}, {}})));
+        plugin_->start({"127.0.0.1:" + std::to_string(test::free_udp_port()), {bootstrap}, {}})));
     return *raw_nodes_.back();
   }
 

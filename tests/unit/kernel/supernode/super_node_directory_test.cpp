@@ -2,12 +2,9 @@
 // own directory node of the real OpenDHT plugin on 127.0.0.1 (bootstrapped
 // from the other): what one user publishes on the first is found and pushed
 // to a user on the second. Records are real signed presence records.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "directory/presence_record.hpp"
+#include "free_port.hpp"
 #include "overlay/directory_service.hpp"
 #include "plugin/plugin_loader.hpp"
 #include "super_node_fixture.hpp"
@@ -18,19 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kDirectoryDeadline = 30s;
-
-// A free UDP port on 127.0.0.1 (the plugin does not report the port it bound).
-std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
  protected:
@@ -61,7 +45,7 @@ class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
 
   std::string start_directory(std::vector<std::string> bootstrap) {
     DirectoryServiceOptions options;
-    options.node.listen = "127.0.0.1:" + std::to_string(free_udp_port());
+    options.node.listen = "127.0.0.1:" + std::to_string(test::free_udp_port());
     options.node.bootstrap = std::move(bootstrap);
     options.login_server_key = login.public_key();
     directories_.push_back(std::make_unique<DirectoryService>(io, *plugin_, options));
@@ -180,8 +164,8 @@ TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
   bool pushed = false;
   ASSERT_TRUE(run_until(
       [&] {
-        publisher->send(publish(
-            signed_record(alice, first->self_address(), ++record_sequence, directory::Status::away)));
+        publisher->send(publish(signed_record(alice, first->self_address(), ++record_sequence,
+                                              directory::Status::away)));
         const auto answer = next(*publisher, OverlayMessage::kPublishResult, kDirectoryDeadline);
         if (!answer || !answer->publish_result().error().empty()) return false;
         while (auto notice = next(*searcher, OverlayMessage::kPresenceNotice, 2s)) {
@@ -202,7 +186,7 @@ TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
 // in one Subscribe is already a protocol error.)
 TEST_F(SuperNodeDirectoryTest, SubscribeIsMeteredAndShared) {
   DirectoryServiceOptions options;
-  options.node.listen = "127.0.0.1:" + std::to_string(free_udp_port());
+  options.node.listen = "127.0.0.1:" + std::to_string(test::free_udp_port());
   options.node.bootstrap = {directories_[0]->listen_address()};
   options.login_server_key = login.public_key();
   options.max_subscriptions = 150;
