@@ -8,102 +8,15 @@ started: SIGTERM to its process group, then SIGKILL after a grace period.
 """
 import json
 import os
-import queue
-import re
-import signal
 import socket
 import subprocess
-import threading
+import sys
 import time
 
-DEADLINE_S = 20.0
-
-
-class Proc:
-    """One child process; its stdout and stderr, merged, read line by line."""
-
-    def __init__(self, name, argv, env=None, stdin=False, log_file=None):
-        self.name = name
-        self.log_file = open(log_file, "a") if log_file else None
-        self.lines = queue.Queue()
-        self.log = []
-        self.done = False
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, text=True, bufsize=1,
-            env=env, start_new_session=True)  # its own process group, killed as one
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.log.append(line.rstrip("\n"))
-            if self.log_file:
-                self.log_file.write(line)
-                self.log_file.flush()
-            self.lines.put(None)
-        self.done = True  # every line is in self.log
-        self.lines.put(None)
-
-    def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
-        """The first line from index start on that matches pattern."""
-        end = time.monotonic() + deadline_s
-        seen = start
-        while True:
-            while seen < len(self.log):
-                match = re.search(pattern, self.log[seen])
-                seen += 1
-                if match:
-                    return match
-            if self.done and seen >= len(self.log):
-                self.proc.wait()
-                raise AssertionError(
-                    f"{self.name} exited ({self.proc.returncode}) before a line matching "
-                    f"{pattern!r}; output:\n{self.output()}")
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: no line matching {pattern!r} within "
-                                     f"{deadline_s} s; output:\n{self.output()}")
-            try:
-                self.lines.get(timeout=min(left, 0.2))
-            except queue.Empty:
-                pass
-
-    def wait_exit(self, deadline_s=DEADLINE_S):
-        try:
-            return self.proc.wait(timeout=deadline_s)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.name} still running after {deadline_s} s; output:\n"
-                                 f"{self.output()}")
-
-    def send(self, command):
-        """A console command on the client's stdin."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-
-    def output(self, last=40):
-        return "\n".join("    " + line for line in self.log[-last:])
-
-    def stop(self, grace_s=5.0):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever is left in the group (nothing, normally) goes too.
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-
-    def kill(self):
-        """SIGKILL, as a crash would."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from parley_process import (DEADLINE_S, QUICK_FAILOVER_SETTINGS, Process,  # noqa: E402
+                            free_port as free_local_port)
 
 
 def free_port(wrap, kind=socket.SOCK_DGRAM):
@@ -115,9 +28,7 @@ def free_port(wrap, kind=socket.SOCK_DGRAM):
                 "s.bind(('127.0.0.1',0));print(s.getsockname()[1])" % int(kind))
         return int(subprocess.run(wrap + ["python3", "-c", code], capture_output=True,
                                   text=True, check=True, timeout=10).stdout)
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_local_port(kind)
 
 
 class Network:
@@ -135,10 +46,7 @@ class Network:
         os.makedirs(self.data_home, exist_ok=True)
         self.conf = os.path.join(work, "parley.conf")
         with open(self.conf, "w") as f:
-            # Quick keep-alives so a lost super node is noticed within a second
-            # (the seed's 60 s is the default).
-            f.write("[node]\nkeep_alive_ms = 300\nkeep_alive_timeout_ms = 700\n"
-                    "connect_timeout_ms = 1000\n")
+            f.write("[node]\n" + QUICK_FAILOVER_SETTINGS)
         self.password_file = os.path.join(work, "password")
         with open(self.password_file, "w") as f:
             f.write("call-test-password\n")
@@ -160,7 +68,7 @@ class Network:
 
     def close(self):
         for proc in reversed(self.procs):
-            proc.stop()
+            proc.stop(grace_s=5.0)
 
     def env(self):
         env = dict(os.environ)
@@ -169,8 +77,9 @@ class Network:
 
     def start(self, name, args, stdin=False):
         argv = self.wrap + [self.parley, "--config", self.conf] + args
-        proc = Proc(name, argv, env=self.env(), stdin=stdin,
-                    log_file=os.path.join(self.work, f"{name}.log"))
+        proc = Process(name, argv, env=self.env(), stdin=stdin,
+                       log_file=os.path.join(self.work, f"{name}.log"), own_group=True,
+                       output_tail=40, output_indent="    ")
         self.procs.append(proc)
         return proc
 
@@ -213,7 +122,7 @@ class Network:
                 raise AssertionError(f"registering {user} failed ({run.returncode}):\n{out}")
 
     def client(self, user, super_node, *extra, console=False, wait_published=True):
-        """A `parley client` for user attached to super_node (an index or a Proc);
+        """A `parley client` for user attached to super_node (an index or a Process);
         returns once it is attached and (by default) its presence is published."""
         node = self.super_nodes[super_node] if isinstance(super_node, int) else super_node
         args = ["client", "--user", user, "--bootstrap", node.address,

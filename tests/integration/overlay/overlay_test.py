@@ -4,17 +4,19 @@ Every wait is on an event (a line a process prints) with a deadline, never a
 sleep. Usage: overlay_test.py PARLEY WORK_DIR [STUN_PROGRAM]
 """
 import os
-import queue
 import re
-import shutil
 import signal
 import socket
 import ssl
 import struct
 import subprocess
 import sys
-import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from parley_process import (QUICK_FAILOVER_SETTINGS, Process, free_port,  # noqa: E402
+                            fresh_work_dir)
 
 PARLEY, WORK = sys.argv[1], sys.argv[2]
 STUN = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
@@ -22,70 +24,13 @@ DEADLINE_S = 20.0
 FAILOVER_LIMIT_S = 5.0
 
 
-class Node:
-    def __init__(self, name, args):
-        self.name = name
-        self.lines = queue.Queue()
-        self.log = []
-        self.proc = subprocess.Popen([PARLEY, "--config", CONF, "node"] + args,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, bufsize=1)
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.log.append(line.rstrip())
-            self.lines.put(line.rstrip())
-
-    def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
-        """The first line from index start on that matches; waits for it."""
-        end = time.monotonic() + deadline_s
-        seen = start
-        while True:
-            while seen < len(self.log):
-                match = re.search(pattern, self.log[seen])
-                seen += 1
-                if match:
-                    return match
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: no line matching {pattern!r} within "
-                                     f"{deadline_s} s; output:\n" + "\n".join(self.log))
-            try:
-                self.lines.get(timeout=left)  # a wake-up: a new line is in self.log
-            except queue.Empty:
-                pass
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def free_port(kind):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-CONF = os.path.join(WORK, "parley.conf")
-with open(CONF, "w") as f:
-    # Short keep-alives so a lost super node is noticed within a second; the
-    # seed's 60 s is the default.
-    f.write("[node]\nkeep_alive_ms = 300\nkeep_alive_timeout_ms = 700\n"
-            "connect_timeout_ms = 1000\nmax_connections_per_address = 64\n")
+CONF = fresh_work_dir(WORK, QUICK_FAILOVER_SETTINGS + "max_connections_per_address = 64\n")
 
 nodes = []
 
 
 def start(name, args):
-    node = Node(name, args)
+    node = Process(name, [PARLEY, "--config", CONF, "node"] + args)
     nodes.append(node)
     return node
 

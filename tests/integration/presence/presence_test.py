@@ -10,17 +10,19 @@ Prints the measured figures as lines starting with FIGURE.
 """
 import json
 import os
-import queue
 import random
 import re
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from parley_process import (QUICK_FAILOVER_SETTINGS, Process, free_port,  # noqa: E402
+                            fresh_work_dir)
 
 PARLEY, WORK = sys.argv[1], sys.argv[2]
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 20261125
@@ -45,83 +47,14 @@ def check(condition, message):
     print("ok:", message, flush=True)
 
 
-class Process:
-    """A `parley` process whose output lines are collected as they come."""
-
-    def __init__(self, name, args, env=None, stdin=False):
-        self.name = name
-        self.args = args
-        self.env = env
-        self.log = []
-        self.times = []  # time.monotonic() when each line arrived
-        self.lines = queue.Queue()
-        self.proc = subprocess.Popen([PARLEY] + args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
-                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.times.append(time.monotonic())
-            self.log.append(line.rstrip())
-            self.lines.put(line.rstrip())
-        self.lines.put(None)
-
-    def mark(self):
-        return len(self.log)
-
-    def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
-        """The first line from index start on that matches; waits for it."""
-        end = time.monotonic() + deadline_s
-        seen = start
-        while True:
-            while seen < len(self.log):
-                match = re.search(pattern, self.log[seen])
-                seen += 1
-                if match:
-                    self.matched_at = seen  # the index after the matching line
-                    return match
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: no line matching {pattern!r} within "
-                                     f"{deadline_s} s; output:\n" + "\n".join(self.log[-80:]))
-            try:
-                self.lines.get(timeout=left)
-            except queue.Empty:
-                pass
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def free_port(kind):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-CONF = os.path.join(WORK, "parley.conf")
-with open(CONF, "w") as f:
-    # Short keep-alives so a lost super node is noticed within a second.
-    f.write("[node]\nkeep_alive_ms = 300\nkeep_alive_timeout_ms = 700\n"
-            "connect_timeout_ms = 1000\nmax_connections_per_address = 64\n")
+CONF = fresh_work_dir(WORK, QUICK_FAILOVER_SETTINGS + "max_connections_per_address = 64\n")
 
 processes = []
 
 
 def start(name, args, env=None, stdin=False):
-    p = Process(name, ["--config", CONF] + args, env=env, stdin=stdin)
+    p = Process(name, [PARLEY, "--config", CONF] + args, env=env, stdin=stdin,
+                output_tail=80)
     processes.append(p)
     return p
 
@@ -190,8 +123,7 @@ class Client:
 
     def command(self, line):
         mark = self.proc.mark()
-        self.proc.proc.stdin.write(line + "\n")
-        self.proc.proc.stdin.flush()
+        self.proc.send(line)
         return mark
 
     def wait_for(self, pattern, deadline_s=DEADLINE_S, start=0):
@@ -315,11 +247,10 @@ try:
     # every super node and the real bob must stay the only one found.
     rogue = login_server("rogue-login")
     impostor_env = register("bob", rogue)
-    impostor = Process("impostor-bob", ["--config", CONF, "client", "--user", "bob",
-                                        "--console", "--bootstrap", sn1.listen, "--data-dir",
-                                        os.path.join(WORK, "client-impostor")],
-                       env=impostor_env, stdin=True)
-    processes.append(impostor)
+    impostor = start("impostor-bob", ["client", "--user", "bob", "--console", "--bootstrap",
+                                      sn1.listen, "--data-dir",
+                                      os.path.join(WORK, "client-impostor")],
+                     env=impostor_env, stdin=True)
     refused = impostor.wait_for(r"attach to \S+ failed: refused: (.*)")
     check(True, f"an impostor 'bob' certified by another login server is refused "
                 f"({refused.group(1)})")
