@@ -16,12 +16,6 @@ std::string peer_text(std::string_view text, std::size_t max_bytes) {
   return log::sanitize(text, max_bytes);
 }
 
-std::string fixed(double value, int decimals) {
-  std::array<char, 64> text{};
-  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
-  return text.data();
-}
-
 std::string presence_text(const std::optional<overlay::FoundUser>& found) {
   if (!found) return "offline (no record)";
   const auto& p = found->presence;

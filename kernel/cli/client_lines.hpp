@@ -37,6 +37,4 @@ Table report_table(const call::CallReport& report);
 // The lines of a table, each a separate event line of tag.
 std::vector<std::string> tagged_lines(std::string_view tag, const Table& table);
 
-std::string fixed(double value, int decimals);
-
 }  // namespace parley::cli

@@ -57,12 +57,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 // --- the input file, read through the wav audio plugin -------------------------
 
 std::string wav_advice(parley_status status, const fs::path& path) {

@@ -12,6 +12,7 @@
 #include "cli/demo_loopback.hpp"
 #include "cli/demo_report.hpp"
 #include "cli/demo_wav.hpp"
+#include "cli/table.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace parley::cli {
@@ -31,12 +32,6 @@ constexpr const char* kUsage =
     "and bob's recording matches what alice sent.\n"
     "--loopback: the speech through every loaded codec, the cipher and a UDP socket pair in\n"
     "this process, one row per codec. --codec, --input, --seconds and --output-dir imply it.\n";
-
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
 
 int run_call(const po::variables_map& values, const config::Settings& settings) {
   const bool as_json = values.count("json") != 0;

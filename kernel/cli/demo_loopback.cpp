@@ -16,12 +16,6 @@
 namespace parley::cli::demo {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 nlohmann::json to_json(const api::MediaLoopbackReport& r) {
   return {{"codec", r.codec},
           {"cipher", r.cipher},

@@ -8,12 +8,6 @@
 namespace parley::cli::demo {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 // One direction of the call: who sent, who heard, and their two reports.
 struct Direction {
   std::string from, to;

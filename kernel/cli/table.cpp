@@ -1,6 +1,8 @@
 #include "cli/table.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 
 namespace parley::cli {
 
@@ -24,6 +26,12 @@ void Table::print(std::ostream& out) const {
   };
   print_row(headers_);
   for (const auto& row : rows_) print_row(row);
+}
+
+std::string fixed(double value, int decimals) {
+  std::array<char, 64> text{};
+  std::snprintf(text.data(), text.size(), "%.*f", decimals, value);
+  return text.data();
 }
 
 }  // namespace parley::cli

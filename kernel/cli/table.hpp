@@ -18,4 +18,7 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// value with a fixed number of decimals ("12.35"), for table cells and lines.
+std::string fixed(double value, int decimals);
+
 }  // namespace parley::cli
