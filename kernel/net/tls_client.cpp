@@ -109,18 +109,23 @@ struct ConnectOperation : std::enable_shared_from_this<ConnectOperation> {
     deadline.cancel();
     std::shared_ptr<ssl::context> context;
     try {
-      context = std::make_shared<ssl::context>(make_client_tls_context(options.client_key));
+      context = std::make_shared<ssl::context>(
+          options.pinned_server_key ? make_client_tls_context(options.client_key)
+                                    : make_first_use_client_tls_context(options.client_key));
     } catch (const std::exception& failure) {
       done(nullptr, failure.what());
       return;
     }
     auto connection =
         std::make_shared<TlsConnection>(strand, std::move(socket), context, options.limits);
-    connection->pin_server_key(options.pinned_server_key);
+    if (options.pinned_server_key) connection->pin_server_key(*options.pinned_server_key);
     connection->handshake(ssl::stream_base::client,
                           [connection, done = done, target = target](const std::string& failure) {
                             if (!failure.empty()) {
                               done(nullptr, target + ": " + failure);
+                            } else if (!connection->peer_key()) {
+                              connection->abort("no Ed25519 key");
+                              done(nullptr, target + ": the server presented no Ed25519 key");
                             } else {
                               done(connection, {});
                             }

@@ -29,7 +29,9 @@ struct HostPort {
 std::optional<HostPort> parse_host_port(std::string_view text);
 
 struct TlsClientOptions {
-  identity::PublicKey pinned_server_key;
+  // Empty: trust on first use; any Ed25519 key the server proves it holds is
+  // accepted, and the caller records connection->peer_key().
+  std::optional<identity::PublicKey> pinned_server_key;
   const identity::SigningKey* client_key = nullptr;  // presented when the server asks
   ConnectionLimits limits;
   std::chrono::milliseconds connect_timeout{10'000};  // name lookup and TCP connect

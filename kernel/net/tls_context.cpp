@@ -100,8 +100,8 @@ int verify_pinned_key(X509_STORE_CTX* store, void* /*unused*/) {
   return 1;
 }
 
-// The server accepts any client key; the application judges it.
-int accept_any_client_key(X509_STORE_CTX* /*unused*/, void* /*unused*/) {
+// The peer may present any key; the application judges it.
+int accept_any_key(X509_STORE_CTX* /*unused*/, void* /*unused*/) {
   return 1;
 }
 
@@ -127,7 +127,7 @@ ssl::context make_server_tls_context(const identity::SigningKey& key, bool reque
   use_key(native, key);
   if (request_client_key) {
     SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
-    SSL_CTX_set_cert_verify_callback(native, &accept_any_client_key, nullptr);
+    SSL_CTX_set_cert_verify_callback(native, &accept_any_key, nullptr);
   } else {
     SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
   }
@@ -142,6 +142,12 @@ ssl::context make_client_tls_context(const identity::SigningKey* client_key) {
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
   SSL_CTX_set_cert_verify_callback(native, &verify_pinned_key, nullptr);
   if (client_key != nullptr) use_key(native, *client_key);
+  return context;
+}
+
+ssl::context make_first_use_client_tls_context(const identity::SigningKey* client_key) {
+  auto context = make_client_tls_context(client_key);
+  SSL_CTX_set_cert_verify_callback(context.native_handle(), &accept_any_key, nullptr);
   return context;
 }
 

@@ -31,6 +31,10 @@ ssl::context make_server_tls_context(const identity::SigningKey& key, bool reque
 // connection with pin_server_key(). client_key, when given, is presented to
 // servers that ask for one.
 ssl::context make_client_tls_context(const identity::SigningKey* client_key);
+// The same context, but any Ed25519 key the server proves it holds is
+// accepted: the caller compares peer_public_key() with what it recorded
+// (trust on first use) before sending anything.
+ssl::context make_first_use_client_tls_context(const identity::SigningKey* client_key);
 
 // What the pin check saw on one connection (owned by the connection, which
 // outlives its SSL object's handshake).

@@ -4,8 +4,8 @@
 // cache records it; docs/overlay.md): with no expected key, any Ed25519 key
 // the server proves it holds in the TLS 1.3 handshake is accepted and handed
 // back to be recorded; with one, the connection fails unless the server
-// presents exactly that key. Nothing is sent before that check. kernel/net's
-// connect_tls() needs the key in advance, hence this variant beside it.
+// presents exactly that key. Nothing is sent before that check. A thin use of
+// net::connect_tls(), whose pin is optional for this.
 #pragma once
 
 #include <chrono>
