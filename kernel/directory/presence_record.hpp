@@ -54,9 +54,9 @@ std::vector<std::uint8_t> sign_presence(const Presence& presence,
                                         const identity::SigningKey& identity_key);
 
 struct PresenceCheck {
-  std::optional<Presence> presence;      // set when ok
+  std::optional<Presence> presence;  // set when ok
   std::optional<identity::Certificate> certificate;
-  std::string error;                     // one sentence, when not ok
+  std::string error;  // one sentence, when not ok
   [[nodiscard]] bool ok() const { return presence.has_value(); }
 };
 
