@@ -91,8 +91,7 @@ bool learn_path(std::vector<MediaPath>& paths, const MediaPath& path) {
 MediaSession::MediaSession(boost::asio::io_context& io, MediaSocket& socket,
                            MediaSessionConfig config, const identity::HandshakeResult& handshake,
                            MediaSessionEvents events)
-    : io_(io),
-      socket_(socket),
+    : socket_(socket),
       config_(std::move(config)),
       events_(std::move(events)),
       scratch_(kScratchBytes),

@@ -130,7 +130,6 @@ class MediaSession {
   void arm(boost::asio::steady_timer& timer, std::chrono::steady_clock::time_point at,
            Handler handler);
 
-  boost::asio::io_context& io_;
   MediaSocket& socket_;
   MediaSessionConfig config_;
   MediaSessionEvents events_;

@@ -47,6 +47,13 @@ const KindSpec* find_kind(parley_kind kind) {
   return nullptr;
 }
 
+const KindSpec* find_kind_number(std::uint32_t number) {
+  for (const auto& spec : kKinds) {
+    if (static_cast<std::uint32_t>(spec.kind) == number) return &spec;
+  }
+  return nullptr;
+}
+
 const KindSpec* find_kind(std::string_view name) {
   for (const auto& spec : kKinds) {
     if (spec.name == name) return &spec;

@@ -22,5 +22,8 @@ struct KindSpec {
 std::span<const KindSpec> all_kinds();
 const KindSpec* find_kind(parley_kind kind);
 const KindSpec* find_kind(std::string_view name);
+// The kind number as a plugin's table declares it. An unknown number must not be
+// cast to parley_kind first: a value outside the enum's range is undefined behaviour.
+const KindSpec* find_kind_number(std::uint32_t number);
 
 }  // namespace parley::plugin

@@ -52,7 +52,7 @@ InterfaceRecord read_interface(const parley_interface& entry, std::size_t index)
   }
   InterfaceRecord record;
   record.name = read_string(entry.name, "interface name", kMaxIdBytes, true);
-  const auto* spec = find_kind(static_cast<parley_kind>(entry.kind));
+  const auto* spec = find_kind_number(entry.kind);
   if (spec == nullptr) {
     throw Refusal{"interface '" + record.name + "' is of unknown kind " +
                   std::to_string(entry.kind) + "; a newer parley may support it"};

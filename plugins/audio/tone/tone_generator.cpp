@@ -9,7 +9,6 @@ namespace parley::tone {
 ToneGenerator::ToneGenerator(const ToneSettings& settings, std::uint32_t sample_rate_hz,
                              std::uint32_t channels)
     : settings_(settings),
-      sample_rate_hz_(sample_rate_hz),
       channels_(channels),
       amplitude_(32767.0 * std::pow(10.0, settings.level_dbfs / 20.0)),
       phase_step_(2 * std::numbers::pi * settings.frequency_hz / sample_rate_hz),

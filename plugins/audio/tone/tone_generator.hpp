@@ -29,7 +29,6 @@ class ToneGenerator {
  private:
   [[nodiscard]] double next_value();
   ToneSettings settings_;
-  std::uint32_t sample_rate_hz_;
   std::uint32_t channels_;
   double amplitude_;
   double phase_ = 0;   // radians, kept in [0, 2 pi) so precision never decays

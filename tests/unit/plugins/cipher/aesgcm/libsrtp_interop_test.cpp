@@ -18,7 +18,6 @@ using parley::plugin::CipherContext;
 using parley::plugin::CipherPlugin;
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr std::uint32_t kSsrc = 0xdecafbad;
 constexpr std::size_t kRoom = 64;  // past the packet: SRTP_MAX_TRAILER_LEN is 16 + 4 + MKI
 
 const parley::plugin::PluginRegistry& registry() {
