@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, runs every test.
+# The README's test command: installs what is missing, builds the checking build
+# (clang, ASan + UBSan, warnings as errors: packaging/build-check.sh) and runs
+# every test in it. Benchmarks print figures rather than pass or fail, and
+# figures from a sanitized build mean little: run them from the ordinary build
+# (`bash packaging/demo.sh` builds it), `ctest --test-dir build -L bench`.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bash "$top/packaging/install-deps.sh"
-bash "$top/packaging/build.sh" -DPARLEY_WERROR=ON "$@"
-build_dir=${PARLEY_BUILD_DIR:-$top/build}
-# Benchmarks print figures rather than pass or fail; CI runs them separately.
+bash "$top/packaging/build-check.sh" "$@"
+build_dir=${PARLEY_CHECK_DIR:-$top/build-check}
+# Child processes (integration tests) inherit these, so a leak or undefined
+# behaviour in any parley process fails its test.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build_dir" --output-on-failure -j2 -LE bench

@@ -1,5 +1,7 @@
 #include "plugin/plugin_loader.hpp"
 
+#include <dlfcn.h>
+
 #include <boost/dll/shared_library.hpp>
 #include <cstring>
 
@@ -136,9 +138,14 @@ PluginRecord load_plugin(const std::filesystem::path& path) {
     return record;
   }
   try {
-    boost::dll::shared_library library(
-        boost::dll::fs::path(path.string()),
-        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    // RTLD_NODELETE: once loaded, a plugin stays mapped until the process exits.
+    // Libraries plugins link (GTK, glib, OpenDHT) register process-wide state
+    // (types, atexit handlers, threads) that would dangle if their code went away,
+    // and leak checkers can only name what is still mapped.
+    boost::dll::shared_library library(boost::dll::fs::path(path.string()),
+                                       boost::dll::load_mode::rtld_now |
+                                           boost::dll::load_mode::rtld_local |
+                                           static_cast<boost::dll::load_mode::type>(RTLD_NODELETE));
     auto& entry = library.get<const parley_plugin_descriptor*(const parley_host_api*)>(
         inspection.entry_symbol);
     const parley_plugin_descriptor* descriptor = nullptr;

@@ -1,29 +1,46 @@
 #!/usr/bin/env bash
-# Builds every fuzz target with clang + libFuzzer (all code instrumented for
-# coverage, ASan and UBSan) into build-fuzz/ and runs each for SECONDS (default
-# 30), starting from its saved corpus. A crash fails the run and leaves the
-# input in build-fuzz/crashes/<name>/: add it to tests/fuzz/corpus/<name>/ once fixed.
+# Runs every libFuzzer target for SECONDS (default 30), as many at once as there
+# are cores ($PARLEY_FUZZ_JOBS), each starting from its saved corpus. The targets come from the checking build (clang, ASan + UBSan, all code
+# instrumented for coverage: packaging/build-check.sh), which this brings up to
+# date first. A crash fails the run and leaves the input in
+# build-check/fuzz/crashes/<name>/: add it to tests/fuzz/corpus/<name>/ once fixed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
-build=${PARLEY_FUZZ_BUILD_DIR:-$top/build-fuzz}
-export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=true
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g"
-CC=clang CXX=clang++ cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPARLEY_FUZZ=ON "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_CXX_FLAGS=$flags" >/dev/null
-cmake --build "$build" --target parley_fuzzers
-status=0
-for fuzzer in "$build"/bin/*_fuzz; do
+build=${PARLEY_CHECK_DIR:-$top/build-check}
+bash "$top/packaging/build-check.sh"
+work=$build/fuzz
+mkdir -p "$work"
+jobs=${PARLEY_FUZZ_JOBS:-$(nproc)}
+
+# One target: copy in its saved corpus, fuzz, print coverage or the crash.
+fuzz_one() {
+  local fuzzer=$1 name corpus crashes
   name=$(basename "$fuzzer" _fuzz)
-  corpus=$build/corpus/$name crashes=$build/crashes/$name
+  corpus=$work/corpus/$name crashes=$work/crashes/$name
   mkdir -p "$corpus" "$crashes"
-  [ -d "$top/tests/fuzz/corpus/$name" ] && cp -r "$top/tests/fuzz/corpus/$name/." "$corpus/"
-  echo "fuzz: $name for ${seconds}s"
-  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=4096 -artifact_prefix="$crashes/" \
-       -print_final_stats=1 > "$build/$name.log" 2>&1; then
-    tail -40 "$build/$name.log"; echo "fuzz: $name FAILED (input in $crashes)"; status=1
+  if [ -d "$top/tests/fuzz/corpus/$name" ]; then cp -r "$top/tests/fuzz/corpus/$name/." "$corpus/"; fi
+  if "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=4096 -artifact_prefix="$crashes/" \
+       -print_final_stats=1 > "$work/$name.log" 2>&1; then
+    echo "fuzz: $name ${seconds}s: $(grep -E 'stat::number_of_executed_units' "$work/$name.log" | awk '{print $2}') inputs, $(grep -oE 'cov: [0-9]+' "$work/$name.log" | tail -1)"
   else
-    grep -E 'stat::number_of_executed_units|cov:' "$build/$name.log" | tail -2
+    tail -40 "$work/$name.log"; echo "fuzz: $name FAILED (input in $crashes)"; return 1
   fi
+}
+
+# Targets run $jobs at a time (each libFuzzer process uses one core).
+status=0
+running=0
+for fuzzer in "$build"/bin/*_fuzz; do
+  fuzz_one "$fuzzer" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
 done
 exit $status
