@@ -42,7 +42,9 @@ struct CallTimeouts {
   std::chrono::milliseconds ring{30'000};           // ringing -> accept/reject
   std::chrono::milliseconds connect{5'000};         // accept -> first media packet
   std::chrono::milliseconds media_silence{10'000};  // active, nothing received: the call is lost
-  std::chrono::milliseconds direct_check{1'000};    // how long to try direct paths before the relay
+  // How long direct checks get before an answered relay is taken. Short: a
+  // direct path that answers later still takes over (docs/calls.md, "Upgrade").
+  std::chrono::milliseconds direct_check{200};
 };
 
 // Where the call's audio comes from and goes to.

@@ -31,6 +31,8 @@ nlohmann::json to_json(const CallReport& report) {
       {"recording", report.recording},
       {"capture_start_ns", report.capture_start_ns},
       {"playback_start_ns", report.playback_start_ns},
+      {"path_switches", report.path_switches},
+      {"upgraded_after_ms", report.upgraded_after_ms},
   };
 }
 
@@ -65,6 +67,8 @@ CallReport call_report_from_json(const nlohmann::json& json) {
   json.at("recording").get_to(report.recording);
   json.at("capture_start_ns").get_to(report.capture_start_ns);
   json.at("playback_start_ns").get_to(report.playback_start_ns);
+  json.at("path_switches").get_to(report.path_switches);
+  json.at("upgraded_after_ms").get_to(report.upgraded_after_ms);
   return report;
 }
 

@@ -16,7 +16,7 @@ struct CallReport {
   std::string
       outcome;  // "completed", "rejected", "busy", "cancelled", "timeout", "failed", "unreachable"
   std::string end_reason;     // one sentence
-  std::string path;           // "direct", "relayed" or "" when no media flowed
+  std::string path;           // "direct", "relayed" or "" when no media flowed; where it ended
   std::string remote_media;   // host:port media was sent to
   std::string codec;          // negotiated codec interface name, e.g. "opus"
   std::string cipher;         // negotiated cipher suite, e.g. "aes-256-gcm"
@@ -42,6 +42,11 @@ struct CallReport {
   // played sample was written. Benchmarks compute mouth-to-ear delay with them.
   std::int64_t capture_start_ns = 0;
   std::int64_t playback_start_ns = 0;
+  // Path changes during the call (relayed -> direct: at most one), and when
+  // the call left the relay for a direct path: ms after media started, 0 when
+  // it never did.
+  std::uint32_t path_switches = 0;
+  double upgraded_after_ms = 0;
 };
 
 nlohmann::json to_json(const CallReport& report);

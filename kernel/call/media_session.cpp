@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "call/local_candidates.hpp"
 #include "media/codec_params.hpp"
 #include "media/e_model.hpp"
 
@@ -15,6 +16,10 @@ using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr auto kCheckInterval = 50ms;
+// On the relay, the direct paths are checked again at this pace: gentle, and
+// bounded (at most kMaxCheckPaths checks per round, never more often).
+constexpr std::chrono::milliseconds kUpgradeCheckFirst = 500ms;
+constexpr std::chrono::milliseconds kUpgradeCheckMax = 4s;
 constexpr auto kPingInterval = 1s;
 constexpr auto kSilenceCheckInterval = 250ms;
 // Checks nobody answered are forgotten after this long (a late answer is no path).
@@ -178,18 +183,37 @@ ControlId MediaSession::random_id() {
   return id;
 }
 
-void MediaSession::send_checks() {
-  const auto now = SteadyClock::now();
+void MediaSession::forget_old_checks(SteadyClock::time_point now) {
   std::erase_if(pending_,
                 [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
-  for (const auto& candidate : candidates_) {
-    if (pending_.size() >= kMaxPendingChecks) break;  // the next round, once old ones expire
-    const auto id = random_id();
-    pending_[id] = {candidate, now, false};
-    send_control(candidate, {ControlKind::check_request, ssrc_, id});
-  }
+}
+
+void MediaSession::check(const Path& path, SteadyClock::time_point now) {
+  if (pending_.size() >= kMaxPendingChecks) return;  // the next round, once old ones expire
+  const auto id = random_id();
+  pending_[id] = {path, now, false};
+  send_control(path, {ControlKind::check_request, ssrc_, id});
+}
+
+void MediaSession::send_checks() {
+  const auto now = SteadyClock::now();
+  forget_old_checks(now);
+  for (const auto& candidate : candidates_) check(candidate, now);
   arm(check_timer_, now + kCheckInterval, [this] {
     if (!path_) send_checks();
+  });
+}
+
+// On the relay: the direct paths again, each round further apart.
+void MediaSession::send_upgrade_checks() {
+  const auto now = SteadyClock::now();
+  forget_old_checks(now);
+  for (const auto& candidate : candidates_) {
+    if (!candidate.relayed) check(candidate, now);
+  }
+  upgrade_interval_ = std::min(upgrade_interval_ * 2, kUpgradeCheckMax);
+  arm(check_timer_, now + upgrade_interval_, [this] {
+    if (path_ && path_->relayed) send_upgrade_checks();
   });
 }
 
@@ -289,6 +313,15 @@ void MediaSession::on_control(const ControlPacket& packet, const Path& from) {
       // The address it came from may be none the peer knew (a NAT's mapping): a candidate too.
       if (!from.relayed && !config_.force_relay) learn_path(candidates_, from);
       send_control(from, {ControlKind::check_response, ssrc_, packet.id});
+      // On the relay, the peer's direct check says the way may be open now:
+      // check back at once (a triggered check, at most one per check interval)
+      // rather than at the next, possibly seconds-away, upgrade round.
+      if (path_ && path_->relayed && !from.relayed && !config_.force_relay &&
+          now - last_triggered_check_ >= kCheckInterval) {
+        last_triggered_check_ = now;
+        forget_old_checks(now);
+        check(from, now);
+      }
       return;
     case ControlKind::ping: send_control(from, {ControlKind::pong, ssrc_, packet.id}); return;
     case ControlKind::check_response:
@@ -302,7 +335,10 @@ void MediaSession::on_control(const ControlPacket& packet, const Path& from) {
             std::chrono::duration<double, std::milli>(now - pending.sent).count());
         return;
       }
-      if (path_) return;
+      if (path_) {
+        if (path_->relayed && !pending.path.relayed) upgrade(pending.path);
+        return;
+      }
       if (!pending.path.relayed) {
         choose(pending.path);
       } else {
@@ -333,12 +369,33 @@ void MediaSession::choose(const Path& path) {
   audio_tick();
   arm(ping_timer_, now + kPingInterval, [this] { ping(); });
   arm(silence_timer_, now + kSilenceCheckInterval, [this] { check_silence(); });
+  if (path.relayed && !config_.force_relay) {
+    upgrade_interval_ = kUpgradeCheckFirst;  // then doubled after each round, up to the max
+    arm(check_timer_, now + kUpgradeCheckFirst, [this] {
+      if (path_ && path_->relayed) send_upgrade_checks();
+    });
+  }
+}
+
+// Only the send path moves: the audio clock, the SSRC, the sequence and the
+// timestamps go on as they were, so the peer's jitter buffer sees one stream
+// that merely arrives sooner. The ping follows *path_, so the RTT becomes the
+// direct one. The relay slot is left to expire on its own (idle timeout).
+void MediaSession::upgrade(const Path& direct) {
+  const auto now = SteadyClock::now();
+  path_ = direct;
+  ++path_switches_;
+  upgraded_at_ = now;
+  check_timer_.cancel();
+  const auto relayed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - media_started_).count();
+  events_.event("path: relayed -> direct " + candidate_text(direct.remote) + " after " +
+                std::to_string(relayed_ms) + " ms on the relay");
 }
 
 void MediaSession::ping() {
   const auto now = SteadyClock::now();
-  std::erase_if(pending_,
-                [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
+  forget_old_checks(now);
   if (pending_.size() < kMaxPendingChecks) {
     const auto id = random_id();
     pending_[id] = {*path_, now, true};
@@ -424,6 +481,11 @@ void MediaSession::fill_report(CallReport& report) const {
   report.path = path_->relayed ? "relayed" : "direct";
   const auto& remote = path_->remote;
   report.remote_media = remote.address().to_string() + ":" + std::to_string(remote.port());
+  report.path_switches = path_switches_;
+  if (upgraded_at_) {
+    report.upgraded_after_ms =
+        std::chrono::duration<double, std::milli>(*upgraded_at_ - media_started_).count();
+  }
   const auto end = stopped_ ? media_stopped_ : SteadyClock::now();
   report.duration_s = std::chrono::duration<double>(end - media_started_).count();
   const auto send_stats = send_path_->stats();

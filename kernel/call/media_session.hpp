@@ -5,9 +5,20 @@
 // engine's and only lent.
 //
 // Path choice: each side checks on its own. A check response from a direct
-// candidate chooses "direct" at once; after direct_check without one, a
-// response through the relay chooses "relayed". Either side accepts media on
-// any path (SRTP decides what is genuine), so the two may even differ.
+// candidate chooses "direct" at once; after direct_check (a short grace)
+// without one, a response through the relay chooses "relayed". Either side
+// accepts media on any path (SRTP decides what is genuine), so the two may
+// even differ.
+//
+// Upgrade (RFC 8445's spirit: a relayed pair now, a better one when it
+// works): on the relay, the direct paths (listed and learnt) are checked
+// again in the background, every 500 ms backing off to 4 s, plus one
+// triggered check when the peer's own direct check arrives. The first
+// answered one moves the send path to direct for good: the audio clock, SSRC
+// and sequence go on untouched, and checks stop. Nothing else moves the path:
+// only an SRTCP check response we can authenticate, echoing the id we sent to
+// that address, proves the peer receives there. A direct path that later goes
+// silent is not left again (the silence timeout ends the call).
 //
 // Stop: stop() cancels every timer and sends nothing more after the BYE, so
 // media stops at once — before the next frame deadline.
@@ -70,7 +81,7 @@ struct MediaSessionConfig {
   std::vector<Endpoint> peer_candidates;
   std::optional<RelaySlot> relay;
   bool force_relay = false;
-  std::chrono::milliseconds direct_check{1000};
+  std::chrono::milliseconds direct_check{200};
   std::chrono::milliseconds media_silence{10'000};
   std::uint32_t frame_ms = 20;
   AudioEndpoints audio;
@@ -106,13 +117,18 @@ class MediaSession {
 
  private:
   using Path = MediaPath;
+  using SteadyClock = std::chrono::steady_clock;
   struct PendingCheck {
     Path path;
-    std::chrono::steady_clock::time_point sent;
+    SteadyClock::time_point sent;
     bool ping = false;
   };
 
   void send_checks();
+  void send_upgrade_checks();
+  void check(const Path& path, SteadyClock::time_point now);
+  void forget_old_checks(SteadyClock::time_point now);
+  void upgrade(const Path& direct);
   void send_control(const Path& path, const ControlPacket& packet);
   void send_protected(const Path& path, std::span<std::uint8_t> buffer, std::size_t size,
                       bool rtcp);
@@ -154,7 +170,9 @@ class MediaSession {
   std::map<ControlId, PendingCheck> pending_;
   std::chrono::steady_clock::time_point checks_started_;
   std::optional<Path> path_;
-  boost::asio::steady_timer check_timer_;
+  boost::asio::steady_timer check_timer_;  // the checks, then (relayed) the upgrade checks
+  std::chrono::milliseconds upgrade_interval_{0};
+  SteadyClock::time_point last_triggered_check_;
   boost::asio::steady_timer direct_timer_;
   boost::asio::steady_timer ping_timer_;
   boost::asio::steady_timer silence_timer_;
@@ -168,6 +186,8 @@ class MediaSession {
   std::chrono::steady_clock::time_point media_started_;
   std::chrono::steady_clock::time_point media_stopped_;
   std::chrono::steady_clock::time_point last_received_;
+  std::optional<SteadyClock::time_point> upgraded_at_;  // relayed -> direct
+  std::uint32_t path_switches_ = 0;
   std::uint64_t latch_challenges_answered_ = 0;
   std::uint64_t packets_sent_ = 0;
   std::uint64_t wire_bytes_out_ = 0;

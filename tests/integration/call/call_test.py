@@ -2,13 +2,15 @@
 login server and two super nodes on 127.0.0.1 (docs/demo.md, docs/calls.md).
 
 Usage: call_test.py PARLEY WAV_CORRELATE SAMPLE.wav WORK_DIR CASE
-Cases: both_directions reject busy cancel timeout relayed super_node_killed
+Cases: both_directions reject busy cancel timeout relayed relayed_then_direct
+       super_node_killed
 
 Each side plays a source and records what it hears; wav_correlate aligns a
 recording with the other side's source and gives the normalised
 cross-correlation. The two sources are the same speech rotated by 3.7 s, so
 a recording can only match the source it really came from.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -186,50 +188,122 @@ def case_timeout():
         bob.wait_for(r"call: ended", deadline_s=10)
 
 
-def case_relayed():
+# alice's media on 127.0.0.2, bob's on 127.0.0.3: nothing passes between them directly.
+DROP_RULES = [["INPUT", "-p", "udp", "-s", source, "-d", destination, "-j", "DROP"]
+              for source, destination in (("127.0.0.2", "127.0.0.3"),
+                                          ("127.0.0.3", "127.0.0.2"))]
+
+
+@contextlib.contextmanager
+def direct_udp_blocked():
+    """A network namespace where UDP between 127.0.0.2 and 127.0.0.3 is
+    dropped both ways (alice's media on the one, bob's on the other; both
+    still reach the super nodes on 127.0.0.1). Yields the command prefix that
+    runs a process inside it; removes it after. Exits SKIP without root."""
     if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("iptables") is None:
-        print("SKIP: the relayed case needs root, `ip` and `iptables` (it makes a network "
-              "namespace and blocks UDP between the clients there)", flush=True)
+        print("SKIP: the relayed cases need root, `ip` and `iptables` (they make a network "
+              "namespace and block UDP between the clients there)", flush=True)
         sys.exit(SKIP)
     namespace = f"parley-call-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", namespace], check=True)
     try:
         wrap = ["ip", "netns", "exec", namespace]
         subprocess.run(wrap + ["ip", "link", "set", "lo", "up"], check=True)
-        # alice's media on 127.0.0.2, bob's on 127.0.0.3: nothing passes
-        # between them directly; both still reach the super nodes on 127.0.0.1.
-        for source, destination in (("127.0.0.2", "127.0.0.3"), ("127.0.0.3", "127.0.0.2")):
-            subprocess.run(wrap + ["iptables", "-A", "INPUT", "-p", "udp", "-s", source, "-d",
-                                   destination, "-j", "DROP"], check=True)
+        for rule in DROP_RULES:
+            subprocess.run(wrap + ["iptables", "-A"] + rule, check=True)
+        yield wrap
+    finally:
+        subprocess.run(["ip", "netns", "del", namespace])
+
+
+def dropped_counts(wrap):
+    """Packets each DROP rule dropped so far."""
+    counters = subprocess.run(wrap + ["iptables", "-L", "INPUT", "-v", "-n", "-x"],
+                              capture_output=True, text=True).stdout
+    print(counters, flush=True)
+    return [int(line.split()[0]) for line in counters.splitlines() if " DROP " in f" {line} "]
+
+
+def start_blocked_call(net, first, second):
+    """bob (auto-answering, media on 127.0.0.3) and alice calling him (media
+    on 127.0.0.2) for CALL_S; returns both processes and recordings."""
+    net.register("alice", "bob")
+    heard_a, heard_b = heard_path("alice"), heard_path("bob")
+    bob = net.client("bob", 1, "--auto-answer", "--calls", "1", "--play", second, "--record",
+                     heard_b, "--media-address", "127.0.0.3")
+    alice = net.client("alice", 0, "--call", "bob", "--duration", str(CALL_S), "--play", first,
+                       "--record", heard_a, "--media-address", "127.0.0.2", wait_published=False)
+    return alice, bob, heard_a, heard_b
+
+
+def case_relayed():
+    with direct_udp_blocked() as wrap:
         first, second = sources()
         with Network(PARLEY, WORK, wrap=wrap) as net:
-            net.register("alice", "bob")
-            heard_a, heard_b = heard_path("alice"), heard_path("bob")
-            bob = net.client("bob", 1, "--auto-answer", "--calls", "1", "--play", second,
-                             "--record", heard_b, "--media-address", "127.0.0.3")
-            alice = net.client("alice", 0, "--call", "bob", "--duration", str(CALL_S), "--play",
-                               first, "--record", heard_a, "--media-address", "127.0.0.2",
-                               wait_published=False)
+            alice, bob, heard_a, heard_b = start_blocked_call(net, first, second)
             check(alice.wait_exit(CALL_S + 30) == 0, "the relayed call completed")
             check(bob.wait_exit(15) == 0, "bob left after its one call")
             ra, rb = net.reports("alice")[-1], net.reports("bob")[-1]
             check(ra["path"] == "relayed" and rb["path"] == "relayed",
                   f"path relayed ({ra['path']}, {rb['path']})")
+            check(ra["path_switches"] == 0 and rb["path_switches"] == 0,
+                  "the path never changed while direct UDP stayed blocked")
             # The direct checks were tried and blocked: each rule dropped some.
-            counters = subprocess.run(wrap + ["iptables", "-L", "INPUT", "-v", "-n", "-x"],
-                                      capture_output=True, text=True).stdout
-            print(counters, flush=True)
-            dropped = [int(line.split()[0]) for line in counters.splitlines()
-                       if " DROP " in f" {line} "]
+            dropped = dropped_counts(wrap)
             check(len(dropped) == 2 and all(n > 0 for n in dropped),
                   f"direct UDP was tried both ways and dropped ({dropped} packets)")
-            print(f"REPORT relayed setup {ra['setup_ms']:.0f} ms wire out "
+            print(f"REPORT relayed setup {ra['setup_ms']:.0f} ms (caller), "
+                  f"{rb['setup_ms']:.0f} ms (callee) wire out "
                   f"{ra['wire_bytes_per_s_out']:.0f} B/s rtt {ra['rtt_ms']:.2f} ms "
                   f"loss {rb['loss_pct']:.1f}%", flush=True)
             check_heard("bob", heard_b, "alice", first)
             check_heard("alice", heard_a, "bob", second)
-    finally:
-        subprocess.run(["ip", "netns", "del", namespace])
+
+
+def case_relayed_then_direct():
+    """The call starts relayed (direct UDP dropped); a few seconds in, the
+    firewall opens: both sides move to direct and the call goes on."""
+    with direct_udp_blocked() as wrap:
+        first, second = sources()
+        with Network(PARLEY, WORK, wrap=wrap) as net:
+            alice, bob, heard_a, heard_b = start_blocked_call(net, first, second)
+            alice.wait_for(r"call: active: relayed")
+            active_at = time.monotonic()
+            bob.wait_for(r"call: active: relayed")
+            marks = {"alice": len(alice.log), "bob": len(bob.log)}
+            # The scenario, not a synchronisation: the firewall opens 2 s into
+            # the call, counted from the event that said it was active.
+            time.sleep(max(0.0, active_at + 2 - time.monotonic()))
+            dropped = dropped_counts(wrap)
+            check(len(dropped) == 2 and all(n > 0 for n in dropped),
+                  f"direct UDP was tried both ways and dropped ({dropped} packets)")
+            for rule in DROP_RULES:
+                subprocess.run(wrap + ["iptables", "-D"] + rule, check=True)
+            opened_at = time.monotonic()
+            for proc in (alice, bob):
+                proc.wait_for(r"call: path: relayed -> direct", start=marks[proc.user],
+                              deadline_s=CALL_S)
+                print(f"SWITCH {proc.user} moved to direct "
+                      f"{(time.monotonic() - opened_at) * 1000:.0f} ms after the rules went",
+                      flush=True)
+            check(alice.wait_exit(CALL_S + 30) == 0, "the call completed")
+            check(bob.wait_exit(15) == 0, "bob left after its one call")
+            ra, rb = net.reports("alice")[-1], net.reports("bob")[-1]
+            check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
+                  f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
+            check(ra["path"] == "direct" and rb["path"] == "direct",
+                  f"both ended on the direct path ({ra['path']}, {rb['path']})")
+            check(ra["path_switches"] == 1 and rb["path_switches"] == 1,
+                  f"one switch each ({ra['path_switches']}, {rb['path_switches']})")
+            check(ra["auth_failures"] == 0 and rb["auth_failures"] == 0,
+                  "no SRTP authentication failure")
+            print(f"REPORT relayed setup {ra['setup_ms']:.0f} ms (caller), "
+                  f"{rb['setup_ms']:.0f} ms (callee); direct after "
+                  f"{ra['upgraded_after_ms']:.0f} ms (alice), {rb['upgraded_after_ms']:.0f} ms "
+                  f"(bob) of media; loss {ra['loss_pct']:.1f}% / {rb['loss_pct']:.1f}%, "
+                  f"concealed {ra['concealed_frames']} / {rb['concealed_frames']}", flush=True)
+            check_heard("bob", heard_b, "alice", first)
+            check_heard("alice", heard_a, "bob", second)
 
 
 def case_super_node_killed():

@@ -49,8 +49,7 @@ TEST_F(CallEngineTest, FullCallCarriesAudioBothWays) {
   auto alice_options = fast_options();
   alice_options.audio.play_wav = dir / "alice.wav";
   alice_options.audio.record_wav = dir / "alice-heard.wav";
-  auto bob_options = fast_options();
-  bob_options.auto_answer = true;
+  auto bob_options = answering_options();
   bob_options.audio.play_wav = dir / "bob.wav";
   bob_options.audio.record_wav = dir / "bob-heard.wav";
   auto alice = party("alice", alice_options);
@@ -59,15 +58,13 @@ TEST_F(CallEngineTest, FullCallCarriesAudioBothWays) {
   const auto id = alice->engine->call("bob");
   EXPECT_TRUE(call::is_call_id(id)) << id;
   ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active &&
-           bob->engine->state() == CallState::active && alice->engine->stats()->setup_ms > 0 &&
+    return both_active(*alice, *bob) && alice->engine->stats()->setup_ms > 0 &&
            bob->engine->stats()->setup_ms > 0;
   })) << logs(*alice, *bob);
   run_for(io_, 2500ms);
   const auto hung_up_at = std::chrono::steady_clock::now();
   alice->engine->hang_up();
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }))
-      << logs(*alice, *bob);
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob)) << logs(*alice, *bob);
 
   const auto& a = alice->ended.front();
   const auto& b = bob->ended.front();
@@ -156,7 +153,7 @@ TEST_F(CallEngineTest, CalleeRejects) {
   })) << logs(*alice, *bob);
   EXPECT_EQ(bob->engine->peer(), "alice");
   bob->engine->reject("not now");
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
   EXPECT_EQ(alice->ended.front().outcome, "rejected");
   EXPECT_NE(alice->ended.front().end_reason.find("not now"), std::string::npos);
   EXPECT_EQ(bob->ended.front().outcome, "rejected");
@@ -164,10 +161,8 @@ TEST_F(CallEngineTest, CalleeRejects) {
 }
 
 TEST_F(CallEngineTest, SecondCallerGetsBusy) {
-  auto bob_options = fast_options();
-  bob_options.auto_answer = true;
   auto alice = party("alice");
-  auto bob = party("bob", bob_options);
+  auto bob = party("bob", answering_options());
   auto carol = party("carol");
   alice->engine->call("bob");
   ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::active; }))
@@ -193,7 +188,7 @@ TEST_F(CallEngineTest, CallerCancelsWhileRinging) {
   alice->engine->call("bob");
   ASSERT_TRUE(run_until([&] { return alice->engine->state() == CallState::ringing; }));
   alice->engine->hang_up("changed my mind");
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
   EXPECT_EQ(alice->ended.front().outcome, "cancelled");
   EXPECT_EQ(bob->ended.front().outcome, "cancelled");
   EXPECT_EQ(bob->engine->state(), CallState::idle);
@@ -206,7 +201,7 @@ TEST_F(CallEngineTest, UnansweredCallTimesOut) {
   auto bob = party("bob");
   const auto started = std::chrono::steady_clock::now();
   alice->engine->call("bob");
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
   const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(alice->ended.front().outcome, "timeout");
   EXPECT_EQ(bob->ended.front().outcome, "cancelled");  // the caller's cancel, before bob's 2 s
@@ -228,7 +223,7 @@ TEST_F(CallEngineTest, RepeatedInviteNeverMakesASecondCall) {
   run_for(io_, 100ms);
   EXPECT_EQ(bob->count("ringing from"), 1) << bob->log();
   bob->engine->reject();
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
   network_.deliver(replayed);  // after the call: still nothing
   run_for(io_, 100ms);
   EXPECT_EQ(bob->count("ringing from"), 1) << bob->log();
@@ -279,29 +274,19 @@ TEST_F(CallEngineTest, ForgedRouteIsDropped) {
 }
 
 TEST_F(CallEngineTest, CalleeHangsUp) {
-  auto bob_options = fast_options();
-  bob_options.auto_answer = true;
   auto alice = party("alice");
-  auto bob = party("bob", bob_options);
-  alice->engine->call("bob");
-  ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
-  })) << logs(*alice, *bob);
+  auto bob = party("bob", answering_options());
+  ASSERT_TRUE(call_until_active(io_, *alice, *bob));
   bob->engine->hang_up("gotta go");
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
   EXPECT_EQ(alice->ended.front().outcome, "completed");
   EXPECT_EQ(bob->ended.front().outcome, "completed");
 }
 
 TEST_F(CallEngineTest, DirectMediaOutlivesSignaling) {
-  auto bob_options = fast_options();
-  bob_options.auto_answer = true;
   auto alice = party("alice");
-  auto bob = party("bob", bob_options);
-  alice->engine->call("bob");
-  ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
-  })) << logs(*alice, *bob);
+  auto bob = party("bob", answering_options());
+  ASSERT_TRUE(call_until_active(io_, *alice, *bob));
   // Both lose their super node: signaling is gone, the media path is not.
   network_.detach("alice");
   network_.detach("bob");
@@ -373,9 +358,7 @@ TEST_F(CallEngineTest, ReplayedEndOfTheLiveCallIsIgnoredAfterAFloodOfOtherCalls)
   EXPECT_TRUE(bob->ended.empty());
 
   bob->engine->answer();
-  ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
-  })) << logs(*alice, *bob);
+  ASSERT_TRUE(run_until([&] { return both_active(*alice, *bob); })) << logs(*alice, *bob);
   flood();
   // Alice's confirm was sequence 2: a HANGUP with it is a replay too.
   network_.deliver(signed_route(*alice, "bob", call_id, 2,
@@ -439,9 +422,7 @@ TEST_F(CallEngineTest, RouteFailureEndsOnlyAnUnansweredOutgoingCall) {
   run_for(io_, 50ms);
   EXPECT_EQ(bob->engine->state(), CallState::ringing) << bob->log();
   bob->engine->answer();
-  ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
-  })) << logs(*alice, *bob);
+  ASSERT_TRUE(run_until([&] { return both_active(*alice, *bob); })) << logs(*alice, *bob);
   alice->link->failed_handler_(failed);
   bob->link->failed_handler_(failed);
   run_for(io_, 100ms);
@@ -453,20 +434,14 @@ TEST_F(CallEngineTest, RouteFailureEndsOnlyAnUnansweredOutgoingCall) {
 
 // Text a peer (or a super node) chooses never forges an event line.
 TEST_F(CallEngineTest, PeerTextCannotForgeEventLines) {
-  auto bob_options = fast_options();
-  bob_options.auto_answer = true;
   auto alice = party("alice");
-  auto bob = party("bob", bob_options);
-  alice->engine->call("bob");
-  ASSERT_TRUE(run_until([&] {
-    return alice->engine->state() == CallState::active && bob->engine->state() == CallState::active;
-  })) << logs(*alice, *bob);
+  auto bob = party("bob", answering_options());
+  ASSERT_TRUE(call_until_active(io_, *alice, *bob));
   auto forged = network_.sent.front();
   forged.set_from_user("mallory\ncall: ended: completed");
   network_.deliver(forged);
   bob->engine->hang_up("x\nended: completed (forged)");
-  ASSERT_TRUE(run_until([&] { return !alice->ended.empty() && !bob->ended.empty(); }))
-      << logs(*alice, *bob);
+  ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob)) << logs(*alice, *bob);
   EXPECT_TRUE(bob->saw("dropped a call message from mallory")) << bob->log();
   for (const auto* who : {alice.get(), bob.get()}) {
     for (const auto& line : who->events) {

@@ -8,12 +8,16 @@
 
 #include <boost/asio/ip/udp.hpp>
 
+#include <iostream>
 #include <random>
 
 #include "call/call_engine.hpp"
 #include "call/local_candidates.hpp"
 #include "call/media_session.hpp"
+#include "call/media_socket.hpp"
 #include "call_test_world.hpp"
+#include "identity/handshake.hpp"
+#include "identity/media_keys.hpp"
 #include "overlay/relay_header.hpp"
 #include "overlay/stun_binding.hpp"
 #include "temp_dir.hpp"
@@ -107,15 +111,34 @@ class RelayDouble {
   std::mt19937 random_{std::random_device{}()};
 };
 
+// The caller's super node grants a slot on relay, which also answers STUN.
+void grant_relay(LoopbackSwitch& network, const RelayDouble& relay, char caller_token,
+                 char callee_token) {
+  network.relay_grant = LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, caller_token),
+                                                   std::string(16, callee_token)};
+  network.super_node_udp = relay.endpoint();
+}
+
+// Options for both sides of a forced-relay call, and the two parties (bob answers).
+struct RelayedParties {
+  std::unique_ptr<Party> alice;
+  std::unique_ptr<Party> bob;
+};
+RelayedParties relayed_parties(boost::asio::io_context& io, LoopbackSwitch& network,
+                               const World& world, call::CallEngineOptions options) {
+  options.force_relay = true;
+  auto alice = make_party(io, network, world, "alice", options);
+  auto bob = make_party(io, network, world, "bob", answering_options(options));
+  return {std::move(alice), std::move(bob)};
+}
+
 TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   boost::asio::io_context io;
   LoopbackSwitch network(io);
   World world;
   RelayDouble relay(io);
+  grant_relay(network, relay, 'A', 'B');
   const std::string caller_token(16, 'A');
-  const std::string callee_token(16, 'B');
-  network.relay_grant = LoopbackSwitch::RelayGrant{relay.host_port(), caller_token, callee_token};
-  network.super_node_udp = relay.endpoint();
 
   test::TempDir dir("parley-relay");
   write_wav(dir / "alice.wav", test_signal(48000, 3.0, 330), 48000);
@@ -123,20 +146,12 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   alice_options.force_relay = true;
   alice_options.audio.play_wav = dir / "alice.wav";
   alice_options.audio.loop_play = true;
-  auto bob_options = fast_options();
+  auto bob_options = answering_options();
   bob_options.force_relay = true;
-  bob_options.auto_answer = true;
   bob_options.audio.record_wav = dir / "bob-heard.wav";
   auto alice = make_party(io, network, world, "alice", alice_options);
   auto bob = make_party(io, network, world, "bob", bob_options);
-
-  alice->engine->call("bob");
-  ASSERT_TRUE(run_until(io,
-                        [&] {
-                          return alice->engine->state() == CallState::active &&
-                                 bob->engine->state() == CallState::active;
-                        }))
-      << alice->log() << bob->log();
+  ASSERT_TRUE(call_until_active(io, *alice, *bob));
   // STUN from the media socket taught each engine its reflexive address.
   EXPECT_GE(relay.stun_answered, 2u);
   // Each side answered the relay's challenge: the relay latched both, nothing else.
@@ -145,7 +160,7 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   EXPECT_TRUE(bob->saw("relay latch challenge answered")) << bob->log();
   run_for(io, 1s);
   alice->engine->hang_up();
-  ASSERT_TRUE(run_until(io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }));
+  ASSERT_TRUE(run_until_both_ended(io, *alice, *bob));
   run_for(io, 200ms);  // anything still leaving would reach the relay now
 
   const auto& a = alice->ended.front();
@@ -177,26 +192,14 @@ TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
   LoopbackSwitch network(io);
   World world;
   RelayDouble relay(io);
-  network.relay_grant =
-      LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, 'C'), std::string(16, 'D')};
-  network.super_node_udp = relay.endpoint();
+  grant_relay(network, relay, 'C', 'D');
   auto options = fast_options();
-  options.force_relay = true;
   options.timeouts.media_silence = 500ms;
-  auto alice = make_party(io, network, world, "alice", options);
-  options.auto_answer = true;
-  auto bob = make_party(io, network, world, "bob", options);
-  alice->engine->call("bob");
-  ASSERT_TRUE(run_until(io,
-                        [&] {
-                          return alice->engine->state() == CallState::active &&
-                                 bob->engine->state() == CallState::active;
-                        }))
-      << alice->log() << bob->log();
+  auto [alice, bob] = relayed_parties(io, network, world, options);
+  ASSERT_TRUE(call_until_active(io, *alice, *bob));
   relay.forwarding = false;
   const auto lost = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until(
-      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 3s));
+  ASSERT_TRUE(run_until_both_ended(io, *alice, *bob, 3s));
   const auto after = std::chrono::steady_clock::now() - lost;
   EXPECT_EQ(alice->ended.front().outcome, "failed");
   EXPECT_NE(alice->ended.front().end_reason.find("nothing heard"), std::string::npos);
@@ -210,20 +213,13 @@ TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
   World world;
   RelayDouble relay(io);
   relay.forwarding = false;  // granted, but nothing gets through
-  network.relay_grant =
-      LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, 'E'), std::string(16, 'F')};
-  network.super_node_udp = relay.endpoint();
+  grant_relay(network, relay, 'E', 'F');
   auto options = fast_options();
-  options.force_relay = true;
   options.timeouts.connect = 600ms;
-  auto alice = make_party(io, network, world, "alice", options);
-  options.auto_answer = true;
-  auto bob = make_party(io, network, world, "bob", options);
+  auto [alice, bob] = relayed_parties(io, network, world, options);
   const auto started = std::chrono::steady_clock::now();
   alice->engine->call("bob");
-  ASSERT_TRUE(run_until(
-      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 3s))
-      << alice->log() << bob->log();
+  ASSERT_TRUE(run_until_both_ended(io, *alice, *bob, 3s)) << alice->log() << bob->log();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
   EXPECT_EQ(alice->ended.front().outcome, "failed");
   EXPECT_NE(alice->ended.front().end_reason.find("no media path"), std::string::npos);
@@ -244,21 +240,275 @@ TEST(CallRelay, GrantOnAnotherHostThanTheSuperNodeIsIgnored) {
       LoopbackSwitch::RelayGrant{"127.0.0.2:" + std::to_string(relay.endpoint().port()),
                                  std::string(16, 'G'), std::string(16, 'H')};
   network.super_node_udp = relay.endpoint();  // the caller's super node: 127.0.0.1
-  auto options = fast_options();
-  options.force_relay = true;
-  auto alice = make_party(io, network, world, "alice", options);
-  options.auto_answer = true;
-  auto bob = make_party(io, network, world, "bob", options);
+  auto [alice, bob] = relayed_parties(io, network, world, fast_options());
   alice->engine->call("bob");
-  ASSERT_TRUE(run_until(
-      io, [&] { return !alice->ended.empty() && !bob->ended.empty(); }, 4s))
-      << alice->log() << bob->log();
+  ASSERT_TRUE(run_until_both_ended(io, *alice, *bob, 4s)) << alice->log() << bob->log();
   EXPECT_NE(alice->ended.front().end_reason.find("granted no relay slot"), std::string::npos)
       << alice->ended.front().end_reason;
   EXPECT_NE(bob->ended.front().end_reason.find("granted no relay slot"), std::string::npos)
       << bob->ended.front().end_reason;
   EXPECT_TRUE(alice->saw("ignored a relay offer")) << alice->log();
   EXPECT_TRUE(bob->saw("ignored a relay grant")) << bob->log();
+}
+
+// A firewall or NAT between the two peers' direct paths (unit tests only),
+// that drops everything until opened: what a peer sends to `outside` leaves
+// `inside` for `target`; what comes back to `inside` goes to the last
+// sender on `outside`. So the peer behind it is reached at `outside`, and
+// sees its callers at `inside` (a learnt, peer-reflexive address), as behind
+// a NAT whose mapping opens late.
+class DirectGate {
+ public:
+  DirectGate(boost::asio::io_context& io, udp::endpoint target)
+      : outside_(io, udp::endpoint(boost::asio::ip::address_v4::loopback(), 0)),
+        inside_(io, udp::endpoint(boost::asio::ip::address_v4::loopback(), 0)),
+        target_(target) {
+    receive(outside_, true);
+    receive(inside_, false);
+  }
+  [[nodiscard]] udp::endpoint outside() const { return outside_.local_endpoint(); }
+  [[nodiscard]] udp::endpoint inside() const { return inside_.local_endpoint(); }
+  bool open = false;
+  std::uint64_t forwarded = 0;
+
+ private:
+  struct Buffer {
+    std::array<std::uint8_t, 2048> bytes{};
+    udp::endpoint from;
+  };
+  void receive(udp::socket& socket, bool from_outside) {
+    auto& buffer = from_outside ? outside_buffer_ : inside_buffer_;
+    socket.async_receive_from(boost::asio::buffer(buffer.bytes), buffer.from,
+                              [this, &socket, &buffer, from_outside](
+                                  const boost::system::error_code& error, std::size_t size) {
+                                if (error) return;
+                                if (open) {
+                                  const auto datagram =
+                                      boost::asio::buffer(buffer.bytes.data(), size);
+                                  if (from_outside) {
+                                    last_outside_sender_ = buffer.from;
+                                    inside_.send_to(datagram, target_);
+                                    ++forwarded;
+                                  } else if (buffer.from == target_ && last_outside_sender_) {
+                                    outside_.send_to(datagram, *last_outside_sender_);
+                                    ++forwarded;
+                                  }
+                                }
+                                receive(socket, from_outside);
+                              });
+  }
+
+  udp::socket outside_;
+  udp::socket inside_;
+  udp::endpoint target_;
+  std::optional<udp::endpoint> last_outside_sender_;
+  Buffer outside_buffer_;
+  Buffer inside_buffer_;
+};
+
+// Two established handshakes' results (initiator, responder) between two
+// certified users, as a call's INVITE, ACCEPT and CONFIRM would carry them.
+std::pair<identity::HandshakeResult, identity::HandshakeResult> agreed_keys(
+    const overlay::UserCredentials& caller, const overlay::UserCredentials& callee) {
+  const auto config = [](const overlay::UserCredentials& self, const std::string& peer) {
+    identity::HandshakeConfig result;
+    result.identity_key = self.identity_key.get();
+    result.certificate = self.certificate;
+    result.login_server_key = self.login_server_key;
+    result.peer_user = peer;
+    result.offers.cipher_suites =
+        identity::offered_cipher_suites(built_plugins().ranked(PARLEY_KIND_CIPHER));
+    result.offers.codecs = {"opus"};
+    return result;
+  };
+  identity::ReplayGuard guard;
+  auto initiator = identity::Handshake::initiator(config(caller, callee.user_id));
+  auto responder = identity::Handshake::responder(config(callee, caller.user_id), guard);
+  const auto now = identity::Clock::now();
+  const auto hello = initiator.start(now);
+  const auto reply = responder.receive(hello.send, now);
+  const auto finish = initiator.receive(reply.send, now);
+  const auto done = responder.receive(finish.send, now);
+  EXPECT_TRUE(hello.ok() && reply.ok() && finish.ok() && done.ok()) << done.reason;
+  return {initiator.take_result(), responder.take_result()};
+}
+
+// One side's media session on its own socket, with what it says and hears.
+struct MediaSide {
+  MediaSide(boost::asio::io_context& io, const std::string& name)
+      : socket(io, built_plugins(), "127.0.0.1"), id(name) {}
+  void start(boost::asio::io_context& io, call::MediaSessionConfig config,
+             const identity::HandshakeResult& keys) {
+    call::MediaSessionEvents events;
+    events.event = [this](const std::string& line) {
+      lines.emplace_back(std::chrono::steady_clock::now(), line);
+    };
+    events.ended = [this](const std::string& outcome, const std::string& reason) {
+      ended = outcome + ": " + reason;
+    };
+    session = std::make_unique<call::MediaSession>(io, socket, std::move(config), keys,
+                                                   std::move(events));
+    socket.on_datagram([this](std::span<std::uint8_t> datagram, const udp::endpoint& from) {
+      session->on_datagram(datagram, from);
+    });
+    session->start();
+  }
+  [[nodiscard]] call::CallReport report() const {
+    call::CallReport figures;
+    session->fill_report(figures);
+    return figures;
+  }
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> saw(
+      const std::string& prefix) const {
+    for (const auto& [at, line] : lines) {
+      if (line.rfind(prefix, 0) == 0) return at;
+    }
+    return std::nullopt;
+  }
+  [[nodiscard]] std::string log() const {
+    std::string all;
+    for (const auto& [at, line] : lines) all += id + ": " + line + "\n";
+    return all;
+  }
+
+  call::MediaSocket socket;
+  std::string id;
+  std::unique_ptr<call::MediaSession> session;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> lines;
+  std::string ended;
+};
+
+// The longest stretch without a new RTP packet at any of the sides, as
+// far as sample() is called (every turn of the io context).
+class GapWatch {
+ public:
+  explicit GapWatch(std::vector<const MediaSide*> sides)
+      : sides_(std::move(sides)),
+        counts_(sides_.size()),
+        last_(sides_.size(), std::chrono::steady_clock::now()) {}
+  void sample() {
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < sides_.size(); ++i) {
+      const auto received = sides_[i]->report().packets_received;
+      if (received != counts_[i]) {
+        counts_[i] = received;
+        last_[i] = now;
+      }
+      longest_ = std::max(longest_, now - last_[i]);
+    }
+  }
+  [[nodiscard]] std::chrono::milliseconds longest() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(longest_);
+  }
+
+ private:
+  std::vector<const MediaSide*> sides_;
+  std::vector<std::uint64_t> counts_;
+  std::vector<std::chrono::steady_clock::time_point> last_;
+  std::chrono::steady_clock::duration longest_{};
+};
+
+// Direct UDP blocked at first: the call goes through the relay after the
+// short grace; once the way opens, both sides move to direct on their own,
+// media keeps flowing across the move, and the relay carries nothing more.
+TEST(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
+  boost::asio::io_context io;
+  World world;
+  RelayDouble relay(io);
+  MediaSide alice(io, "alice");
+  MediaSide bob(io, "bob");
+  // Each reaches the other only through a closed gate; the relay is open.
+  DirectGate to_bob(io, bob.socket.local_endpoint());
+  DirectGate to_alice(io, alice.socket.local_endpoint());
+  const auto [alice_keys, bob_keys] = agreed_keys(world.user("alice"), world.user("bob"));
+  const auto config = [&](const DirectGate& peer, char token) {
+    call::MediaSessionConfig result;
+    result.host = &built_plugins();
+    result.peer_candidates = {peer.outside()};
+    call::RelaySlot slot;
+    slot.relay = relay.endpoint();
+    slot.token.fill(static_cast<std::uint8_t>(token));
+    result.relay = slot;
+    result.media_silence = 2s;
+    result.audio.use_devices = false;  // a tone, and a sink that discards
+    return result;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  alice.start(io, config(to_bob, 'A'), alice_keys);
+  bob.start(io, config(to_alice, 'B'), bob_keys);
+
+  ASSERT_TRUE(run_until(io, [&] { return alice.session->chosen() && bob.session->chosen(); }))
+      << alice.log() << bob.log();
+  const auto relayed_after = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(alice.report().path, "relayed") << alice.log();
+  EXPECT_EQ(bob.report().path, "relayed") << bob.log();
+  // The grace (200 ms), not the old second, before the relay is taken.
+  EXPECT_LT(relayed_after, 800ms);
+  run_for(io, 400ms);
+  ASSERT_GT(bob.report().packets_received, 10u);
+  EXPECT_GT(relay.log[std::string(16, 'A')].size(), 10u);
+
+  to_bob.open = true;
+  to_alice.open = true;
+  const auto opened = std::chrono::steady_clock::now();
+  GapWatch gaps({&alice, &bob});
+  ASSERT_TRUE(run_until(
+      io,
+      [&] {
+        gaps.sample();
+        return alice.report().path == "direct" && bob.report().path == "direct";
+      },
+      6s))
+      << alice.log() << bob.log();
+  const auto alice_moved = *alice.saw("path: relayed -> direct");
+  const auto bob_moved = *bob.saw("path: relayed -> direct");
+  run_until(
+      io,
+      [&] {
+        gaps.sample();
+        return false;
+      },
+      500ms);
+  // Media on both sides across the move: no stretch longer than a few frames.
+  EXPECT_LE(gaps.longest(), 120ms);
+
+  // Both moved: the relay carries nothing more, either way.
+  const auto relayed_a = relay.log[std::string(16, 'A')].size();
+  const auto relayed_b = relay.log[std::string(16, 'B')].size();
+  const auto before = bob.report().packets_received;
+  run_for(io, 500ms);
+  EXPECT_EQ(relay.log[std::string(16, 'A')].size(), relayed_a);
+  EXPECT_EQ(relay.log[std::string(16, 'B')].size(), relayed_b);
+  EXPECT_GT(bob.report().packets_received, before + 15);
+  EXPECT_GT(to_bob.forwarded + to_alice.forwarded, 30u);
+
+  const auto a = alice.report();
+  const auto b = bob.report();
+  EXPECT_EQ(a.path_switches, 1u);
+  EXPECT_EQ(b.path_switches, 1u);
+  EXPECT_GT(a.upgraded_after_ms, 0.0);
+  // Alice sends through a gate now: to bob's (listed) or to the one bob's checks came from
+  // (learnt).
+  const auto text = [](const udp::endpoint& at) {
+    return "127.0.0.1:" + std::to_string(at.port());
+  };
+  EXPECT_TRUE(a.remote_media == text(to_bob.outside()) || a.remote_media == text(to_alice.inside()))
+      << a.remote_media;
+  // One stream each way throughout: no loss beyond a frame or two, no
+  // authentication failure, nothing ended.
+  EXPECT_LE(a.packets_lost + b.packets_lost, 2u);
+  EXPECT_EQ(a.auth_failures + b.auth_failures, 0u);
+  EXPECT_TRUE(alice.ended.empty() && bob.ended.empty()) << alice.ended << bob.ended;
+  alice.session->stop(true);
+  bob.session->stop(true);
+
+  const auto ms = [](auto duration) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  };
+  std::cout << "figures: relayed after " << ms(relayed_after) << " ms; direct again "
+            << ms(alice_moved - opened) << " ms (alice), " << ms(bob_moved - opened)
+            << " ms (bob) after the way opened; longest gap in media " << gaps.longest().count()
+            << " ms; lost " << a.packets_lost << " + " << b.packets_lost << "\n";
 }
 
 TEST(CallCandidates, GroupAndBroadcastAddressesAreRefused) {

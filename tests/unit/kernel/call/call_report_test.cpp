@@ -35,11 +35,15 @@ TEST(CallReportJson, RoundTripsEveryField) {
   report.recording = "/tmp/x.wav";
   report.capture_start_ns = 123456789012345;
   report.playback_start_ns = 123456789112345;
+  report.path_switches = 1;
+  report.upgraded_after_ms = 2510.25;
   const auto json = to_json(report);
-  EXPECT_EQ(json.size(), 27u);
+  EXPECT_EQ(json.size(), 29u);
   const auto back = call_report_from_json(nlohmann::json::parse(json.dump()));
   EXPECT_EQ(to_json(back), json);
   EXPECT_EQ(back.capture_start_ns, report.capture_start_ns);
+  EXPECT_EQ(back.path_switches, 1u);
+  EXPECT_EQ(back.upgraded_after_ms, 2510.25);
 }
 
 TEST(CallReportJson, MissingFieldIsRefused) {

@@ -234,6 +234,31 @@ struct Party {
   }
 };
 
+inline bool both_active(const Party& a, const Party& b) {
+  return a.engine->state() == call::CallState::active &&
+         b.engine->state() == call::CallState::active;
+}
+
+// caller calls callee; the io context runs until both calls are active.
+inline ::testing::AssertionResult call_until_active(boost::asio::io_context& io, Party& caller,
+                                                    Party& callee,
+                                                    std::chrono::milliseconds deadline = 5s) {
+  caller.engine->call(callee.id);
+  if (run_until(
+          io, [&] { return both_active(caller, callee); }, deadline)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "the call never became active on both sides\n"
+                                       << caller.log() << callee.log();
+}
+
+// The io context runs until both parties' calls have ended.
+inline bool run_until_both_ended(boost::asio::io_context& io, const Party& a, const Party& b,
+                                 std::chrono::milliseconds deadline = 5s) {
+  return run_until(
+      io, [&] { return !a.ended.empty() && !b.ended.empty(); }, deadline);
+}
+
 inline call::CallEngineOptions fast_options() {
   call::CallEngineOptions options;
   options.host = &built_plugins();
@@ -245,6 +270,12 @@ inline call::CallEngineOptions fast_options() {
   options.timeouts.connect = 2s;
   options.timeouts.media_silence = 2s;
   options.timeouts.direct_check = 300ms;
+  return options;
+}
+
+// A callee that accepts every invite at once.
+inline call::CallEngineOptions answering_options(call::CallEngineOptions options = fast_options()) {
+  options.auto_answer = true;
   return options;
 }
 
