@@ -14,7 +14,7 @@
 #include <memory>
 
 #include "free_port.hpp"
-#include "plugin/plugin_loader.hpp"
+#include "opendht_plugin.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -41,23 +41,8 @@ struct LookupResult {
   std::string error;
 };
 
-class DirectoryServiceTest : public testing::Test {
+class DirectoryServiceTest : public test::WithOpenDhtPlugin<testing::Test> {
  protected:
-  static void SetUpTestSuite() {
-    record_ = new plugin::PluginRecord(
-        plugin::load_plugin(PARLEY_BUILT_PLUGIN_DIR "/parley-directory-opendht.so"));
-  }
-  static void TearDownTestSuite() {
-    delete record_;
-    record_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_TRUE(record_->loaded) << record_->reason;
-    ASSERT_FALSE(record_->interfaces.empty());
-    plugin_.emplace(plugin::Offer{record_, &record_->interfaces[0]});
-  }
-
   // Services go before the io_context, on this thread, with it not running.
   void TearDown() override {
     services_.clear();
@@ -176,17 +161,13 @@ class DirectoryServiceTest : public testing::Test {
     return false;
   }
 
-  static plugin::PluginRecord* record_;
   SigningKey login_server_ = SigningKey::generate();
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};
-  std::optional<plugin::DirectoryPlugin> plugin_;
   std::vector<std::unique_ptr<plugin::DirectoryNode>> raw_nodes_;
   std::vector<std::unique_ptr<DirectoryService>> services_;
 };
-
-plugin::PluginRecord* DirectoryServiceTest::record_ = nullptr;
 
 TEST_F(DirectoryServiceTest, PublishedRecordIsFoundExactlyAndByPrefix) {
   start_network();

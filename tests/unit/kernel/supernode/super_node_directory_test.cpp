@@ -5,8 +5,8 @@
 
 #include "directory/presence_record.hpp"
 #include "free_port.hpp"
+#include "opendht_plugin.hpp"
 #include "overlay/directory_service.hpp"
-#include "plugin/plugin_loader.hpp"
 #include "super_node_fixture.hpp"
 
 namespace parley::overlay {
@@ -16,20 +16,11 @@ using namespace std::chrono_literals;
 
 constexpr auto kDirectoryDeadline = 30s;
 
-class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
+class SuperNodeDirectoryTest : public test::WithOpenDhtPlugin<testing_support::SuperNodeFixture> {
  protected:
-  static void SetUpTestSuite() {
-    record_ = new plugin::PluginRecord(
-        plugin::load_plugin(PARLEY_BUILT_PLUGIN_DIR "/parley-directory-opendht.so"));
-  }
-  static void TearDownTestSuite() {
-    delete record_;
-    record_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(record_->loaded) << record_->reason;
-    plugin_.emplace(plugin::Offer{record_, &record_->interfaces[0]});
+    WithOpenDhtPlugin::SetUp();
+    if (HasFatalFailure()) return;
     const auto first = start_directory({});
     start_directory({first});
     start_directory({first});  // a third node, as a small network has
@@ -99,13 +90,9 @@ class SuperNodeDirectoryTest : public testing_support::SuperNodeFixture {
     return std::nullopt;
   }
 
-  static plugin::PluginRecord* record_;
-  std::optional<plugin::DirectoryPlugin> plugin_;
   std::vector<std::unique_ptr<DirectoryService>> directories_;
   std::uint64_t query_id_ = 0;
 };
-
-plugin::PluginRecord* SuperNodeDirectoryTest::record_ = nullptr;
 
 TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
   const auto first = start_node(true, directories_[0].get());
