@@ -62,18 +62,22 @@ class SuperNodeFixture : public testing::Test {
     return true;
   }
 
-  // Connected, Hello exchanged.
-  std::shared_ptr<TestClient> connect(const SuperNode& node) {
+  // Connected, Hello exchanged. tls_key, when given, is the key the client
+  // proves in the TLS handshake, as a super node peering with another does.
+  std::shared_ptr<TestClient> connect(const SuperNode& node,
+                                      const identity::SigningKey* tls_key = nullptr) {
     auto client = std::make_shared<TestClient>();
     std::string error;
     bool done = false;
     const auto port = node.local_endpoint().port();
-    connect_tofu(io, net::HostPort{"127.0.0.1", port}, std::nullopt, net::ConnectionLimits{}, 3s,
-                 [&](std::shared_ptr<net::TlsConnection> connection, const std::string& failure) {
-                   client->connection = std::move(connection);
-                   error = failure;
-                   done = true;
-                 });
+    connect_tofu(
+        io, net::HostPort{"127.0.0.1", port}, std::nullopt, net::ConnectionLimits{}, 3s,
+        [&](std::shared_ptr<net::TlsConnection> connection, const std::string& failure) {
+          client->connection = std::move(connection);
+          error = failure;
+          done = true;
+        },
+        tls_key);
     EXPECT_TRUE(run_until([&] { return done; }));
     EXPECT_TRUE(client->connection) << error;
     if (!client->connection) return client;

@@ -19,29 +19,8 @@ class SuperNodeTest : public testing_support::SuperNodeFixture {
   std::shared_ptr<testing_support::TestClient> peer_as(const SuperNode& node,
                                                        const identity::SigningKey& peer_key,
                                                        const std::string& claimed) {
-    auto client = std::make_shared<testing_support::TestClient>();
-    connect_tofu(
-        io, net::HostPort{"127.0.0.1", node.local_endpoint().port()}, std::nullopt,
-        net::ConnectionLimits{}, 3s,
-        [&](std::shared_ptr<net::TlsConnection> connection, const std::string&) {
-          client->connection = std::move(connection);
-        },
-        &peer_key);
-    EXPECT_TRUE(run_until([&] { return client->connection != nullptr; }));
+    auto client = connect(node, &peer_key);
     if (!client->connection) return client;
-    std::weak_ptr<testing_support::TestClient> weak = client;
-    client->connection->start(
-        [weak](std::vector<std::uint8_t> bytes) {
-          auto decoded = decode(bytes);
-          if (auto self = weak.lock(); self && decoded.message) {
-            self->inbox.push_back(std::move(*decoded.message));
-          }
-        },
-        [weak](const std::string& reason) {
-          if (auto self = weak.lock()) self->closed = reason;
-        });
-    client->send(make_hello());
-    EXPECT_TRUE(next(*client, OverlayMessage::kHello));
     OverlayMessage peer;
     peer.mutable_peer()->set_listen_host_port(claimed);
     const auto& bytes = peer_key.public_key().bytes;
@@ -372,44 +351,22 @@ TEST_F(SuperNodeTest, OnlyTheSuperNodeARouteWentToCanFailIt) {
 
   // A third super node, proving its own key, claims the call failed.
   const auto impostor_key = identity::SigningKey::generate();
-  std::shared_ptr<net::TlsConnection> link;
-  connect_tofu(
-      io, net::HostPort{"127.0.0.1", first->local_endpoint().port()}, std::nullopt,
-      net::ConnectionLimits{}, 3s,
-      [&](std::shared_ptr<net::TlsConnection> connection, const std::string&) {
-        link = std::move(connection);
-      },
-      &impostor_key);
-  ASSERT_TRUE(run_until([&] { return link != nullptr; }));
-  testing_support::TestClient impostor{link, {}, {}};
-  link->start(
-      [&](std::vector<std::uint8_t> bytes) {
-        if (auto decoded = decode(bytes); decoded.message) {
-          impostor.inbox.push_back(std::move(*decoded.message));
-        }
-      },
-      [](const std::string&) {});
-  impostor.send(make_hello());
-  ASSERT_TRUE(next(impostor, OverlayMessage::kHello));
-  OverlayMessage peer;
-  peer.mutable_peer()->set_listen_host_port("127.0.0.1:1");
-  const auto& bytes = impostor_key.public_key().bytes;
-  peer.mutable_peer()->set_key(std::string(bytes.begin(), bytes.end()));
-  impostor.send(peer);
+  const auto impostor = peer_as(*first, impostor_key, "127.0.0.1:1");
+  ASSERT_TRUE(impostor->connection);
   OverlayMessage failed;
   failed.mutable_call_route_failed()->set_call_id(call_id(1));
   failed.mutable_call_route_failed()->set_reason("not attached here");
-  impostor.send(failed);
+  impostor->send(failed);
   OverlayMessage alive;
   alive.mutable_keep_alive()->set_sequence(1);
-  impostor.send(alive);
-  ASSERT_TRUE(next(impostor, OverlayMessage::kKeepAliveAck));  // all of it was read
+  impostor->send(alive);
+  ASSERT_TRUE(next(*impostor, OverlayMessage::kKeepAliveAck));  // all of it was read
   caller->send(alive);
   ASSERT_TRUE(next(*caller, OverlayMessage::kKeepAliveAck));  // all sent to it has arrived
   for (const auto& message : caller->inbox) {
     EXPECT_FALSE(message.has_call_route_failed()) << "a forged failure reached the caller";
   }
-  link->abort("done");
+  impostor->connection->abort("done");
 }
 
 // The review's fake peer: any TLS key can peer. Its routes count only when
