@@ -10,6 +10,8 @@
 #include <future>
 #include <thread>
 
+#include "run_until.hpp"
+
 namespace parley::overlay {
 namespace {
 
@@ -49,13 +51,7 @@ class ClientNodeCertificateRenewal : public testing::Test {
   }
 
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds deadline = 5s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      io_.restart();
-      io_.run_one_for(10ms);
-    }
-    return true;
+    return test::run_until(io_, done, deadline);
   }
 
   bool heard(const std::string& part) const {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "proto/presence.pb.h"
+#include "run_until.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -95,15 +96,8 @@ class ClientNodeUserSession : public testing::Test {
 
   void deliver(const OverlayMessage& message) { ASSERT_TRUE(session_->handle(message)); }
 
-  // Runs the loop until done() or the deadline; false when the deadline came first.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds deadline = 5s) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      io_.restart();
-      io_.run_one_for(10ms);
-    }
-    return true;
+    return test::run_until(io_, done, deadline);
   }
 
   std::vector<const OverlayMessage*> sent(OverlayMessage::BodyCase kind) const {

@@ -15,6 +15,7 @@
 
 #include "free_port.hpp"
 #include "opendht_plugin.hpp"
+#include "run_until.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -110,15 +111,8 @@ class DirectoryServiceTest : public test::WithOpenDhtPlugin<testing::Test> {
     return *raw_nodes_.back();
   }
 
-  // Runs the io_context on this thread until condition holds or the deadline.
-  template <typename Condition>
-  bool run_until(Condition&& condition, Steady::duration deadline) {
-    const auto until = Steady::now() + deadline;
-    while (!condition()) {
-      if (Steady::now() >= until) return false;
-      io_.run_one_for(20ms);
-    }
-    return true;
+  bool run_until(const std::function<bool()>& done, Steady::duration deadline) {
+    return test::run_until(io_, done, deadline, 20ms);
   }
 
   std::string publish(DirectoryService& service, const User& user, std::vector<std::uint8_t> record,
