@@ -258,8 +258,15 @@ PlayoutDecision JitterBuffer::pop_frame_due(MediaTime now) {
     delay = playout_delay_ms(now_ms);
   }
 
+  // A live receiver's tick wakes late by a varying millisecond or few, which
+  // moves the measured delay by as much. Playing from the band's lower edge,
+  // that alone would make a present frame wait, inserting a concealed frame
+  // into the speech; so a present frame waits only once the delay is clearly
+  // below the band.
+  const double wake_slack_ms = std::min(frame_ms / 4, kWakeSlackMs);
   Slot* due = find(next_index_);
-  if ((due == nullptr && delay < target) || (due != nullptr && delay < target - frame_ms / 2)) {
+  if ((due == nullptr && delay < target) ||
+      (due != nullptr && delay < target - frame_ms / 2 - wake_slack_ms)) {
     ++stats_.frames_inserted;
     decision.action = PlayoutAction::insert;
     return decision;

@@ -115,6 +115,9 @@ class JitterBuffer {
   // This many packets in a row outside the buffer's reach mean the sender's
   // timestamps jumped (a restart): start the stream again.
   static constexpr int kOutOfRangeBeforeReset = 8;
+  // How much below its band the delay may run before a present frame waits:
+  // a quarter frame, at most this (see pop_frame_due).
+  static constexpr double kWakeSlackMs = 5;
 
   void reset_stream(std::uint32_t ssrc);
   [[nodiscard]] std::uint64_t lost_in_stream() const;
