@@ -233,22 +233,11 @@ int run_super(const po::variables_map& values, const overlay::NodeConfig& config
     io.stop();
   });
   io.run();
-  const auto stats = node.stats();
-  say("super-node", "stopped; clients=" + std::to_string(stats.clients) +
-                        " users=" + std::to_string(stats.users) +
-                        " known_super_nodes=" + std::to_string(stats.known_super_nodes) +
-                        " refused_attaches=" + std::to_string(stats.attaches_refused) +
-                        " bad_messages=" + std::to_string(stats.bad_messages) +
-                        " stun_answers=" + std::to_string(stats.stun_answers) +
-                        " call_routes=" + std::to_string(stats.call_routes) +
-                        " call_routes_failed=" + std::to_string(stats.call_routes_failed) +
-                        " relayed_packets=" + std::to_string(stats.relayed_packets) +
-                        " relayed_bytes=" + std::to_string(stats.relayed_bytes) +
-                        " relay_dropped=" + std::to_string(stats.relay_dropped) +
-                        " relay_challenges=" + std::to_string(stats.relay_challenges) +
-                        " relay_latched=" + std::to_string(stats.relay_latched) +
-                        " stun_limited=" + std::to_string(stats.stun_limited) +
-                        " routes_unverified=" + std::to_string(stats.routes_unverified));
+  std::string line = "stopped;";
+  for (const auto& [name, value] : node.stats().named()) {
+    line += " " + std::string(name) + "=" + std::to_string(value);
+  }
+  say("super-node", line);
   return kExitOk;
 }
 

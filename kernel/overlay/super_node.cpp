@@ -567,4 +567,27 @@ void SuperNode::stop() {
   for (auto& connection : open) connection->abort("super node stopping");
 }
 
+std::vector<std::pair<std::string_view, std::uint64_t>> SuperNodeStats::named() const {
+  return {{"clients", clients},
+          {"users", users},
+          {"peers", peers},
+          {"known_super_nodes", known_super_nodes},
+          {"refused_attaches", attaches_refused},
+          {"bad_messages", bad_messages},
+          {"stun_answers", stun_answers},
+          {"stun_limited", stun_limited},
+          {"call_routes", call_routes},
+          {"call_routes_failed", call_routes_failed},
+          {"routes_unverified", routes_unverified},
+          {"relay_slots", relay_slots},
+          {"relayed_packets", relayed_packets},
+          {"relayed_bytes", relayed_bytes},
+          {"relay_dropped", relay_dropped},
+          {"relay_challenges", relay_challenges},
+          {"relay_latched", relay_latched},
+          {"udp_send_dropped", udp_send_dropped},
+          {"subscribes_limited", subscribes_limited},
+          {"subscriptions_refused", subscriptions_refused}};
+}
+
 }  // namespace parley::overlay

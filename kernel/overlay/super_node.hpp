@@ -20,6 +20,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "identity/signing_key.hpp"
@@ -68,6 +70,9 @@ struct SuperNodeStats {
   std::uint64_t subscribes_limited = 0;     // Subscribes too soon after the last one
   std::uint64_t subscriptions_refused = 0;  // ids over a session's or the node's share
   std::size_t relay_slots = 0;
+
+  // Every counter with a stable name, for the exit line and machine readers.
+  [[nodiscard]] std::vector<std::pair<std::string_view, std::uint64_t>> named() const;
 };
 
 class SuperNode {

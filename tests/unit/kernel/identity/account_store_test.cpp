@@ -32,7 +32,7 @@ std::string pragma(const std::filesystem::path& file, const char* name) {
 }
 
 TEST(SqliteAccountStore, CreateFindUpdateDisableList) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto store = open_sqlite_account_store(dir.path() / "accounts.sqlite");
   EXPECT_EQ(store->create(make_account("bob")), StoreResult::ok);
   EXPECT_EQ(store->create(make_account("alice")), StoreResult::ok);
@@ -64,7 +64,7 @@ TEST(SqliteAccountStore, CreateFindUpdateDisableList) {
 }
 
 TEST(SqliteAccountStore, SurvivesReopeningAndIsPrivateWalFull) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "accounts.sqlite";
   {
     const auto store = open_sqlite_account_store(file);
@@ -81,7 +81,7 @@ TEST(SqliteAccountStore, SurvivesReopeningAndIsPrivateWalFull) {
 }
 
 TEST(SqliteAccountStore, UserIdsAreDataNotSql) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto store = open_sqlite_account_store(dir.path() / "accounts.sqlite");
   // The protocol never lets such an id through; the store must not care.
   const std::string hostile = "x'); DROP TABLE accounts; --";

@@ -56,7 +56,7 @@ class LoginServiceTest : public ::testing::Test {
     return command;
   }
 
-  testing::TempDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<AccountStore> store_ = open_sqlite_account_store(dir_.path() / "a.sqlite");
   identity::SigningKey server_key_ = identity::SigningKey::generate();
   identity::SigningKey user_key_ = identity::SigningKey::generate();

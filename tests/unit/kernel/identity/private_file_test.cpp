@@ -18,7 +18,7 @@ unsigned mode_of(const fs::path& path) {
 }
 
 TEST(PrivateFile, KeyFileIsWrittenOwnerOnlyInAnOwnerOnlyFolder) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "new" / "identity_key.pem";
   const auto key = SigningKey::generate();
   save_key_file(file, key);
@@ -30,7 +30,7 @@ TEST(PrivateFile, KeyFileIsWrittenOwnerOnlyInAnOwnerOnlyFolder) {
 }
 
 TEST(PrivateFile, GroupOrOtherPermissionsAreRefusedWithTheFix) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "identity_key.pem";
   save_key_file(file, SigningKey::generate());
   for (const auto mode : {0644U, 0640U, 0604U, 0660U, 0602U}) {
@@ -54,7 +54,7 @@ TEST(PrivateFile, GroupOrOtherPermissionsAreRefusedWithTheFix) {
 }
 
 TEST(PrivateFile, SymlinkIsRefused) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto real = dir.path() / "real.pem";
   save_key_file(real, SigningKey::generate());
   const auto link = dir.path() / "link.pem";
@@ -64,7 +64,7 @@ TEST(PrivateFile, SymlinkIsRefused) {
 }
 
 TEST(PrivateFile, MissingOrGarbageKeyFileIsAnError) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   EXPECT_THROW((void)load_key_file(dir.path() / "absent.pem"), IdentityError);
   const auto garbage = dir.path() / "garbage.pem";
   write_private_file(garbage, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
@@ -77,7 +77,7 @@ TEST(PrivateFile, MissingOrGarbageKeyFileIsAnError) {
 }
 
 TEST(PrivateFile, LoadOrCreateMakesTheKeyOnceThenKeepsIt) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "identity" / "alice" / "identity_key.pem";
   const auto first = load_or_create_key_file(file);
   EXPECT_TRUE(first.created);
@@ -87,7 +87,7 @@ TEST(PrivateFile, LoadOrCreateMakesTheKeyOnceThenKeepsIt) {
 }
 
 TEST(PrivateFile, ReplacingKeepsOwnerOnlyMode) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "certificate";
   write_private_file(file, "one");
   write_private_file(file, "two");
@@ -105,7 +105,7 @@ TEST(IdentityStore, PathsAreUnderTheUsersFolder) {
 }
 
 TEST(IdentityStore, CertificateFileRoundTripAndAbsence) {
-  const testing::TempDir dir;
+  const test::TempDir dir;
   const auto file = dir.path() / "certificate";
   EXPECT_FALSE(load_certificate_file(file).has_value());
   const std::vector<std::uint8_t> bytes = {1, 2, 3, 0, 255};
