@@ -188,7 +188,9 @@ double JitterBuffer::target_delay_ms() const {
       spread = std::max(spread, 3 * estimator_.jitter_ms());
     target = spread + frame_ms / 2;
   }
-  return std::clamp(target, config_.min_delay_ms, config_.max_delay_ms);
+  const double floor =
+      fec_floor_ ? std::max(config_.min_delay_ms, config_.fec_delay_ms) : config_.min_delay_ms;
+  return std::clamp(target, floor, std::max(floor, config_.max_delay_ms));
 }
 
 double JitterBuffer::playout_delay_ms(double now_ms) const {
@@ -205,6 +207,7 @@ void JitterBuffer::account_gap_before(std::int64_t sequence) {
     const std::uint64_t lost = missing > explained ? missing - explained : 0;
     const std::uint64_t concealed_lost = std::min(pending_gap_frames_, lost);
     stats_.frames_concealed += concealed_lost;
+    if (lost > 0 && config_.use_fec) fec_floor_ = true;
     stats_.frames_dtx += pending_gap_frames_ - concealed_lost;
   } else {
     stats_.frames_concealed += pending_gap_frames_;

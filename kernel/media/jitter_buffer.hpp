@@ -46,6 +46,11 @@ struct JitterBufferConfig {
   double initial_delay_ms = 20;
   double delay_percentile = 0.95;  // of relative delays to wait for
   bool use_fec = false;
+  // The delay FEC needs: frame N is rebuilt from packet N+1, which must be here
+  // when N is due (the receive path sets 1.5 frames). It is a floor only from
+  // the first packet found lost: until then FEC has nothing to rebuild and the
+  // floor would only add latency.
+  double fec_delay_ms = 0;
   std::size_t max_payload_bytes = 4000;  // larger payloads are refused
   double transit_history_ms = 2000;      // see DelayEstimator
   std::size_t delay_window_packets = 500;
@@ -149,6 +154,7 @@ class JitterBuffer {
   int out_of_range_run_ = 0;
 
   bool started_ = false;
+  bool fec_floor_ = false;  // a packet was lost: keep fec_delay_ms from now on
   std::int64_t next_index_ = 0;
   bool have_last_sequence_ = false;
   std::int64_t last_sequence_ = 0;

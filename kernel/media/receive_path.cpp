@@ -21,9 +21,9 @@ JitterBufferConfig ReceivePath::jitter_config(const plugin::CodecPlugin& codec,
   jitter.use_fec = config.codec.fec != 0 && (codec.info().capabilities & PARLEY_CODEC_CAP_FEC) != 0;
   if (jitter.use_fec) {
     // FEC rebuilds frame N from packet N+1, which must be here when N is due:
-    // that takes a frame of delay, and half a frame of margin.
-    jitter.min_delay_ms = std::max(jitter.min_delay_ms, 1.5 * config.codec.frame_duration_ms);
-    jitter.max_delay_ms = std::max(jitter.max_delay_ms, jitter.min_delay_ms);
+    // that takes a frame of delay, and half a frame of margin, once packets
+    // are being lost (see JitterBufferConfig::fec_delay_ms).
+    jitter.fec_delay_ms = std::max(jitter.fec_delay_ms, 1.5 * config.codec.frame_duration_ms);
   }
   return jitter;
 }

@@ -148,7 +148,7 @@ TEST(JitterBuffer, ReceiverWakeUpJitterCostsNoFrames) {
       JitterBufferConfig config;
       if (fec) {
         config.use_fec = true;
-        config.min_delay_ms = 1.5 * kFrameMs;  // as the receive path sets it with FEC
+        config.min_delay_ms = 1.5 * kFrameMs;  // the floor the receive path arms at a loss
       }
       const auto played = run(script, config);
       EXPECT_EQ(played.stats.frames_inserted, 0u);
@@ -181,7 +181,7 @@ TEST(JitterBuffer, FecRebuildsAMissingFrameFromTheNextPacket) {
   };
   JitterBufferConfig config;
   config.use_fec = true;
-  config.min_delay_ms = 30;  // the receive path's floor with FEC: the next packet must be here
+  config.min_delay_ms = 30;  // a standing floor: the next packet is here when 200 is due
   const auto played = run(script, config);
   const auto fec = std::find_if(played.decisions.begin(), played.decisions.end(),
                                 [](const auto& d) { return d.action == PlayoutAction::fec; });
@@ -208,6 +208,30 @@ TEST(JitterBuffer, WithoutTheNextPacketFecFallsBackToConcealment) {
   // 200's successor is lost too: concealed; 201 is recovered from 202.
   EXPECT_EQ(played.stats.frames_concealed, 1u);
   EXPECT_EQ(played.stats.frames_fec_recovered, 1u);
+}
+
+// With FEC the floor of 1.5 frames (the next packet in hand when a frame is due)
+// costs latency for nothing while no packet is lost: it starts at the first
+// loss FEC could not cover, and from then on FEC rebuilds lost frames.
+TEST(JitterBuffer, FecDelayIsAFloorOnlyFromTheFirstLoss) {
+  Script script;
+  script.frames = 1000;
+  script.arrivals_ms = [](std::int64_t n) {
+    return (n == 400 || n == 700) ? std::vector<double>{} : std::vector<double>{5.0};
+  };
+  JitterBufferConfig config;
+  config.use_fec = true;
+  config.fec_delay_ms = 30;
+  const auto played = run(script, config);
+  // Before the first loss: the low clean-network delay.
+  EXPECT_LE(played.delays_ms[300], 15.0);
+  // After it the target holds the floor.
+  EXPECT_GE(played.stats.target_delay_ms, 30.0);
+  // Frame 400 was concealed (no floor yet); 700 was rebuilt from 701's FEC data.
+  EXPECT_EQ(played.stats.frames_concealed + played.stats.frames_dropped, 1u);
+  EXPECT_EQ(played.stats.frames_fec_recovered, 1u);
+  EXPECT_LE(played.stats.frames_inserted, 2u);  // growing the delay to the floor
+  expect_monotonic(played);
 }
 
 TEST(JitterBuffer, ReorderedPacketsArePlayedInOrder) {
