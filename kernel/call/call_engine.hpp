@@ -72,7 +72,7 @@ struct CallEngineOptions {
   AudioEndpoints audio;
   std::uint32_t frame_ms = 20;
   std::uint32_t max_call_seconds = 0;  // 0: no limit; else hang up after this long
-  bool force_relay = false;            // skip direct checks (tests, diagnostics)
+  bool force_relay = false;            // no direct checks, so never direct (tests, diagnostics)
 };
 
 class CallEngine {

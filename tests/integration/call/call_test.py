@@ -236,14 +236,25 @@ def start_blocked_call(net, first, second):
     return alice, bob, heard_a, heard_b
 
 
+def end_blocked_call(net, alice, bob, what):
+    """Waits for both clients of start_blocked_call to leave; their reports."""
+    check(alice.wait_exit(CALL_S + 30) == 0, f"the {what} call completed")
+    check(bob.wait_exit(15) == 0, "bob left after its one call")
+    return net.reports("alice")[-1], net.reports("bob")[-1]
+
+
+def heard_each_other(heard_a, heard_b, first, second):
+    """alice played first and bob second: each recording matches the other's source."""
+    check_heard("bob", heard_b, "alice", first)
+    check_heard("alice", heard_a, "bob", second)
+
+
 def case_relayed():
     with direct_udp_blocked() as wrap:
         first, second = sources()
         with Network(PARLEY, WORK, wrap=wrap) as net:
             alice, bob, heard_a, heard_b = start_blocked_call(net, first, second)
-            check(alice.wait_exit(CALL_S + 30) == 0, "the relayed call completed")
-            check(bob.wait_exit(15) == 0, "bob left after its one call")
-            ra, rb = net.reports("alice")[-1], net.reports("bob")[-1]
+            ra, rb = end_blocked_call(net, alice, bob, "relayed")
             check(ra["path"] == "relayed" and rb["path"] == "relayed",
                   f"path relayed ({ra['path']}, {rb['path']})")
             check(ra["path_switches"] == 0 and rb["path_switches"] == 0,
@@ -256,8 +267,7 @@ def case_relayed():
                   f"{rb['setup_ms']:.0f} ms (callee) wire out "
                   f"{ra['wire_bytes_per_s_out']:.0f} B/s rtt {ra['rtt_ms']:.2f} ms "
                   f"loss {rb['loss_pct']:.1f}%", flush=True)
-            check_heard("bob", heard_b, "alice", first)
-            check_heard("alice", heard_a, "bob", second)
+            heard_each_other(heard_a, heard_b, first, second)
 
 
 def case_relayed_then_direct():
@@ -286,9 +296,7 @@ def case_relayed_then_direct():
                 print(f"SWITCH {proc.user} moved to direct "
                       f"{(time.monotonic() - opened_at) * 1000:.0f} ms after the rules went",
                       flush=True)
-            check(alice.wait_exit(CALL_S + 30) == 0, "the call completed")
-            check(bob.wait_exit(15) == 0, "bob left after its one call")
-            ra, rb = net.reports("alice")[-1], net.reports("bob")[-1]
+            ra, rb = end_blocked_call(net, alice, bob, "relayed, then direct,")
             check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
                   f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
             check(ra["path"] == "direct" and rb["path"] == "direct",
@@ -302,8 +310,7 @@ def case_relayed_then_direct():
                   f"{ra['upgraded_after_ms']:.0f} ms (alice), {rb['upgraded_after_ms']:.0f} ms "
                   f"(bob) of media; loss {ra['loss_pct']:.1f}% / {rb['loss_pct']:.1f}%, "
                   f"concealed {ra['concealed_frames']} / {rb['concealed_frames']}", flush=True)
-            check_heard("bob", heard_b, "alice", first)
-            check_heard("alice", heard_a, "bob", second)
+            heard_each_other(heard_a, heard_b, first, second)
 
 
 def case_super_node_killed():

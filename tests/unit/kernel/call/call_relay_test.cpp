@@ -111,33 +111,35 @@ class RelayDouble {
   std::mt19937 random_{std::random_device{}()};
 };
 
-// The caller's super node grants a slot on relay, which also answers STUN.
-void grant_relay(LoopbackSwitch& network, const RelayDouble& relay, char caller_token,
-                 char callee_token) {
-  network.relay_grant = LoopbackSwitch::RelayGrant{relay.host_port(), std::string(16, caller_token),
-                                                   std::string(16, callee_token)};
-  network.super_node_udp = relay.endpoint();
-}
+// Every relay test: a loopback overlay, a login server, and the relay double.
+class CallRelay : public ::testing::Test {
+ protected:
+  // The caller's super node grants a slot on the relay double, which also answers STUN.
+  void grant_relay(char caller_token, char callee_token) {
+    network.relay_grant = LoopbackSwitch::RelayGrant{
+        relay.host_port(), std::string(16, caller_token), std::string(16, callee_token)};
+    network.super_node_udp = relay.endpoint();
+  }
+  struct Parties {
+    std::unique_ptr<Party> alice;
+    std::unique_ptr<Party> bob;
+  };
+  // Alice and Bob (who answers), both forcing the relay.
+  Parties relayed_parties(call::CallEngineOptions options) {
+    options.force_relay = true;
+    auto alice = make_party(io, network, world, "alice", options);
+    auto bob = make_party(io, network, world, "bob", answering_options(options));
+    return {std::move(alice), std::move(bob)};
+  }
 
-// Options for both sides of a forced-relay call, and the two parties (bob answers).
-struct RelayedParties {
-  std::unique_ptr<Party> alice;
-  std::unique_ptr<Party> bob;
-};
-RelayedParties relayed_parties(boost::asio::io_context& io, LoopbackSwitch& network,
-                               const World& world, call::CallEngineOptions options) {
-  options.force_relay = true;
-  auto alice = make_party(io, network, world, "alice", options);
-  auto bob = make_party(io, network, world, "bob", answering_options(options));
-  return {std::move(alice), std::move(bob)};
-}
-
-TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   boost::asio::io_context io;
-  LoopbackSwitch network(io);
+  LoopbackSwitch network{io};
   World world;
-  RelayDouble relay(io);
-  grant_relay(network, relay, 'A', 'B');
+  RelayDouble relay{io};
+};
+
+TEST_F(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
+  grant_relay('A', 'B');
   const std::string caller_token(16, 'A');
 
   test::TempDir dir("parley-relay");
@@ -187,15 +189,11 @@ TEST(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   EXPECT_LE(bye->at - last_rtp->at, 30ms);
 }
 
-TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
-  boost::asio::io_context io;
-  LoopbackSwitch network(io);
-  World world;
-  RelayDouble relay(io);
-  grant_relay(network, relay, 'C', 'D');
+TEST_F(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
+  grant_relay('C', 'D');
   auto options = fast_options();
   options.timeouts.media_silence = 500ms;
-  auto [alice, bob] = relayed_parties(io, network, world, options);
+  auto [alice, bob] = relayed_parties(options);
   ASSERT_TRUE(call_until_active(io, *alice, *bob));
   relay.forwarding = false;
   const auto lost = std::chrono::steady_clock::now();
@@ -207,16 +205,12 @@ TEST(CallRelay, LosingTheRelayEndsTheCallAfterTheSilenceTimeout) {
   EXPECT_LT(after, 1500ms);
 }
 
-TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
-  boost::asio::io_context io;
-  LoopbackSwitch network(io);
-  World world;
-  RelayDouble relay(io);
+TEST_F(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
   relay.forwarding = false;  // granted, but nothing gets through
-  grant_relay(network, relay, 'E', 'F');
+  grant_relay('E', 'F');
   auto options = fast_options();
   options.timeouts.connect = 600ms;
-  auto [alice, bob] = relayed_parties(io, network, world, options);
+  auto [alice, bob] = relayed_parties(options);
   const auto started = std::chrono::steady_clock::now();
   alice->engine->call("bob");
   ASSERT_TRUE(run_until_both_ended(io, *alice, *bob, 3s)) << alice->log() << bob->log();
@@ -230,17 +224,13 @@ TEST(CallRelay, NoMediaPathFailsAtTheConnectDeadline) {
 
 // The relay grant is unsigned: a super node on the path must not point a
 // side's checks and media at a host that is not the granting super node's.
-TEST(CallRelay, GrantOnAnotherHostThanTheSuperNodeIsIgnored) {
-  boost::asio::io_context io;
-  LoopbackSwitch network(io);
-  World world;
-  RelayDouble relay(io);
+TEST_F(CallRelay, GrantOnAnotherHostThanTheSuperNodeIsIgnored) {
   // The switch stamps from_super_node 127.0.0.1:7460; the relay it grants is elsewhere.
   network.relay_grant =
       LoopbackSwitch::RelayGrant{"127.0.0.2:" + std::to_string(relay.endpoint().port()),
                                  std::string(16, 'G'), std::string(16, 'H')};
   network.super_node_udp = relay.endpoint();  // the caller's super node: 127.0.0.1
-  auto [alice, bob] = relayed_parties(io, network, world, fast_options());
+  auto [alice, bob] = relayed_parties(fast_options());
   alice->engine->call("bob");
   ASSERT_TRUE(run_until_both_ended(io, *alice, *bob, 4s)) << alice->log() << bob->log();
   EXPECT_NE(alice->ended.front().end_reason.find("granted no relay slot"), std::string::npos)
@@ -411,10 +401,7 @@ class GapWatch {
 // Direct UDP blocked at first: the call goes through the relay after the
 // short grace; once the way opens, both sides move to direct on their own,
 // media keeps flowing across the move, and the relay carries nothing more.
-TEST(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
-  boost::asio::io_context io;
-  World world;
-  RelayDouble relay(io);
+TEST_F(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
   MediaSide alice(io, "alice");
   MediaSide bob(io, "bob");
   // Each reaches the other only through a closed gate; the relay is open.
@@ -469,8 +456,10 @@ TEST(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
         return false;
       },
       500ms);
-  // Media on both sides across the move: no stretch longer than a few frames.
-  EXPECT_LE(gaps.longest(), 120ms);
+  // Media on both sides across the move: no stretch longer than a few frames
+  // (measured 20-37 ms, one or two frames; the rest is room for a loaded
+  // machine's scheduling, which stalls this one thread whatever the path).
+  EXPECT_LE(gaps.longest(), 150ms);
 
   // Both moved: the relay carries nothing more, either way.
   const auto relayed_a = relay.log[std::string(16, 'A')].size();
