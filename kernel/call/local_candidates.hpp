@@ -1,6 +1,7 @@
 // The host candidates a media socket advertises: its own address, or, when it
-// is bound to the IPv4 wildcard, every local IPv4 address (loopback included:
-// two clients on one machine reach each other there).
+// is bound to a wildcard, every local address of that family (loopback
+// included: two clients on one machine reach each other there; IPv6
+// link-local addresses left out: they need a scope id the peer cannot use).
 #pragma once
 
 #include <boost/asio/ip/udp.hpp>
