@@ -23,8 +23,10 @@ std::vector<double> envelope(std::span<const std::int16_t> pcm, std::size_t bloc
 }
 
 // Normalised correlation of source[i] with recording[i + lag] over
-// i in [begin, end) where both exist.
-double correlation_at(std::span<const std::int16_t> source, std::span<const std::int16_t> recording,
+// i in [begin, end) where both exist: of waveforms (samples) or of their
+// envelopes (doubles).
+template <typename Sample>
+double correlation_at(std::span<const Sample> source, std::span<const Sample> recording,
                       std::int64_t lag, std::int64_t begin, std::int64_t end) {
   begin = std::max({begin, std::int64_t{0}, -lag});
   end = std::min({end, static_cast<std::int64_t>(source.size()),
@@ -69,15 +71,7 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
     const auto end = std::min(source_n, recording_n - lag);
     // At least a second of overlap, so a lucky short stretch cannot win.
     if (end - begin < 1000) continue;
-    double cross = 0, a = 0, b = 0;
-    for (auto i = begin; i < end; ++i) {
-      const double s = source_env[static_cast<std::size_t>(i)];
-      const double r = recording_env[static_cast<std::size_t>(i + lag)];
-      cross += s * r;
-      a += s * s;
-      b += r * r;
-    }
-    const double score = a > 0 && b > 0 ? cross / std::sqrt(a * b) : 0;
+    const double score = correlation_at<double>(source_env, recording_env, lag, begin, end);
     if (score > best) {
       best = score;
       best_blocks = lag;
