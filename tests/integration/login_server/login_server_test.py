@@ -7,7 +7,6 @@ deadline; the only pauses are the ones the server's backoff itself demands."""
 import base64
 import json
 import os
-import queue
 import signal
 import socket
 import sqlite3
@@ -18,6 +17,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from parley_process import Process  # noqa: E402
 
 PARLEY = sys.argv[1]
 CASE = sys.argv[2]
@@ -34,81 +37,36 @@ def check(condition, message):
         fail(message)
 
 
-class Server:
-    """One login server process; stopped (or killed) and reaped by the test."""
+class Server(Process):
+    """One login server process (its output pumped by parley_process); stopped
+    (or killed) and reaped by the test."""
 
     def __init__(self, data_dir, *extra):
         self.data_dir = data_dir
-        # stderr to a file: a pipe nobody reads could fill and stall the server.
-        self.stderr_path = data_dir.rstrip("/") + f".stderr.{time.monotonic_ns()}"
-        self.stderr = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen(
-            [PARLEY, "login-server", "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        self.lines = queue.Queue()
-        self.output = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.key = None
-        self.port = None
-        deadline = time.monotonic() + DEADLINE_S
-        while self.port is None:
-            line = self.next_line(deadline)
-            if line is None:
-                self.kill()
-                fail(f"login server did not say it was listening: {self.output} "
-                     f"{self.error_output()}")
-            if "public key " in line:
-                self.key = line.split("public key ")[1].split()[0]
-            if "listening on " in line:
-                self.port = int(line.rsplit(":", 1)[1])
-        check(self.key and self.key.startswith("ed25519:"), f"no public key printed: {self.output}")
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.output.append(line.rstrip("\n"))
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def error_output(self):
-        self.stderr.flush()
-        with open(self.stderr_path) as f:
-            return f.read()[-4000:]
-
-    def next_line(self, deadline):
+        super().__init__(f"login server {os.path.basename(data_dir)}",
+                         [PARLEY, "login-server", "--data-dir", data_dir, "--listen",
+                          "127.0.0.1:0", *extra])
         try:
-            return self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            return None
+            self.port = int(self.wait_for(r"listening on \S+:(\d+)$", DEADLINE_S).group(1))
+            self.key = self.wait_for(r"public key (\S+)", DEADLINE_S).group(1)
+            check(self.key.startswith("ed25519:"), f"no public key printed: {self.output()}")
+        except BaseException:  # a failed wait or check: no server left running
+            self.kill()
+            raise
 
     @property
     def address(self):
         return f"127.0.0.1:{self.port}"
 
-    def stop(self):
+    def shut_down(self):
         """SIGTERM, then the statistics line it prints on the way out."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=DEADLINE_S)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                fail("login server did not stop on SIGTERM")
+        if self.running():
+            status = self.stop(signal.SIGTERM, grace_s=DEADLINE_S)
+            check(status != -signal.SIGKILL, "login server did not stop on SIGTERM")
             # Non-zero also when a sanitizer found a leak or an error on the way out.
-            check(self.proc.returncode == 0,
-                  f"login server exited {self.proc.returncode}: {self.error_output()}")
-        deadline = time.monotonic() + DEADLINE_S
-        while True:
-            line = self.next_line(deadline)
-            if line is None:
-                break
-            if "stopped;" in line:
-                return dict(item.split("=") for item in line.split("stopped; ")[1].split())
-        return {}
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=DEADLINE_S)
+            check(status == 0, f"login server exited {status}: {self.output()}")
+        stopped = self.wait_for(r"stopped; (.*)", DEADLINE_S)
+        return dict(item.split("=") for item in stopped.group(1).split())
 
 
 class Client:
@@ -200,10 +158,10 @@ def case_register_login(tmp):
         check(set(accounts) == {"alice"}, accounts)
         check(accounts["alice"]["status"] == "enabled", accounts)
         check(accounts["alice"]["password_changed_at"] > 0, accounts)
-        stats = server.stop()
+        stats = server.shut_down()
         check(stats.get("registrations") == "1" and stats.get("renewals") == "1", stats)
         # Nothing secret reaches the server's output.
-        for line in server.output:
+        for line in server.log:
             check("password-" not in line, f"password in server output: {line}")
     finally:
         server.kill()
@@ -291,7 +249,7 @@ def case_throttling(tmp):
             check("(INVALID_CREDENTIALS)" in run.stderr or "(THROTTLED)" in run.stderr, run.stderr)
         expect_refused(client.login(server, "alice", "password-1"), "THROTTLED",
                        "address over its free failures")
-        stats = server.stop()
+        stats = server.shut_down()
         throttled = int(stats["throttled"])
         check(throttled >= 2, stats)
         # Refused attempts cost no Argon2: hashes = 4 registrations + the
@@ -371,7 +329,7 @@ def case_pinning(tmp):
         check(run.returncode == 1, "a client talked to a server with another key")
         check("server key mismatch" in run.stderr, run.stderr)
         check(impostor.key in run.stderr, f"the presented key is named: {run.stderr}")
-        stats = impostor.stop()
+        stats = impostor.shut_down()
         # The impostor never got as far as a request: no password reached it.
         check(stats.get("failures") == "0" and stats.get("logins") == "0", stats)
         check(stats.get("failed_handshakes") == "1", stats)
@@ -411,7 +369,7 @@ def case_tls_versions(tmp):
         raw_key = base64.b64decode(server.key.split(":", 1)[1])
         spki = bytes.fromhex("302a300506032b6570032100") + raw_key
         check(spki in der, "the TLS certificate does not carry the printed key")
-        stats = server.stop()
+        stats = server.shut_down()
         check(stats.get("failed_handshakes") == "1", stats)
     finally:
         server.kill()
@@ -510,8 +468,7 @@ def case_crash_during_registrations(tmp):
         for w in workers:
             w.start()
         check(enough.wait(timeout=120), f"only {len(acknowledged)} registrations acknowledged")
-        os.kill(server.proc.pid, signal.SIGKILL)  # mid-burst: requests are in flight
-        server.proc.wait(timeout=DEADLINE_S)
+        server.kill()  # kill -9 mid-burst: requests are in flight
         stop.set()
         for w in workers:
             w.join(timeout=DEADLINE_S)
@@ -549,5 +506,8 @@ CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.start
 if CASE not in CASES:
     fail(f"unknown case; known: {sorted(CASES)}")
 with tempfile.TemporaryDirectory(prefix="parley-login-") as tmp:
-    CASES[CASE](tmp)
+    try:
+        CASES[CASE](tmp)
+    except AssertionError as error:  # a wait that failed (parley_process)
+        fail(str(error))
 print(f"login_server {CASE}: ok")
