@@ -20,6 +20,16 @@ constexpr auto kCheckInterval = 50ms;
 // bounded (at most kMaxCheckPaths checks per round, never more often).
 constexpr std::chrono::milliseconds kUpgradeCheckFirst = 500ms;
 constexpr std::chrono::milliseconds kUpgradeCheckMax = 4s;
+// After the move to direct: a ping through the relay this often keeps the
+// slot from idling out (the super node frees it after 30 s without traffic)
+// and tells whether the relay still answers.
+constexpr int kRelayKeepalivePings = 10;  // every tenth ping (10 s)
+constexpr auto kRelayAnswerMemory = 25s;  // a relay heard from within this still works
+// Nothing genuine from a direct address for this long (pongs come every
+// second while the direct path works both ways): back to the relay.
+constexpr auto kDirectSilenceBeforeFallback = 2500ms;
+// A path that keeps opening and closing is left alone after this many moves.
+constexpr std::uint32_t kMaxPathSwitches = 6;
 constexpr auto kPingInterval = 1s;
 constexpr auto kSilenceCheckInterval = 250ms;
 // Checks nobody answered are forgotten after this long (a late answer is no path).
@@ -212,9 +222,7 @@ void MediaSession::send_upgrade_checks() {
     if (!candidate.relayed) check(candidate, now);
   }
   upgrade_interval_ = std::min(upgrade_interval_ * 2, kUpgradeCheckMax);
-  arm(check_timer_, now + upgrade_interval_, [this] {
-    if (path_ && path_->relayed) send_upgrade_checks();
-  });
+  arm_upgrade_checks(now);
 }
 
 void MediaSession::send_datagram(const Path& path, std::span<const std::uint8_t> packet) {
@@ -262,6 +270,7 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
     case DatagramKind::rtp: {
       const auto opened = keys_->unprotect_rtp(datagram);
       if (!opened.ok()) return;  // forged, replayed, another call's: counted by the keys
+      heard_on(path);
       on_rtp(datagram.first(opened.size), datagram.size() + kIpUdpOverheadBytes);
       return;
     }
@@ -269,6 +278,7 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
       const auto opened = keys_->unprotect_rtcp(datagram);
       if (!opened.ok()) return;
       last_received_ = SteadyClock::now();
+      heard_on(path);
       if (const auto control = read_control(datagram.first(opened.size)))
         on_control(*control, path);
       return;
@@ -276,6 +286,10 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
     case DatagramKind::stun:
     case DatagramKind::other: return;
   }
+}
+
+void MediaSession::heard_on(const Path& path) {
+  (path.relayed ? last_relay_heard_ : last_direct_heard_) = SteadyClock::now();
 }
 
 // Only the relay's address reaches here. A challenge for another token is
@@ -331,12 +345,17 @@ void MediaSession::on_control(const ControlPacket& packet, const Path& from) {
       const auto pending = found->second;
       pending_.erase(found);
       if (pending.ping) {
-        rtt_samples_ms_.push_back(
-            std::chrono::duration<double, std::milli>(now - pending.sent).count());
+        // A keep-alive through the relay says nothing of the path in use.
+        if (path_ && pending.path.relayed == path_->relayed) {
+          rtt_samples_ms_.push_back(
+              std::chrono::duration<double, std::milli>(now - pending.sent).count());
+        }
         return;
       }
       if (path_) {
-        if (path_->relayed && !pending.path.relayed) upgrade(pending.path);
+        if (path_->relayed && !pending.path.relayed && path_switches_ < kMaxPathSwitches) {
+          upgrade(pending.path);
+        }
         return;
       }
       if (!pending.path.relayed) {
@@ -361,6 +380,7 @@ void MediaSession::choose(const Path& path) {
   direct_timer_.cancel();
   const auto now = SteadyClock::now();
   media_started_ = now;
+  path_since_ = now;
   last_received_ = now;
   audio_start_ = now;
   frame_index_ = 0;
@@ -371,10 +391,14 @@ void MediaSession::choose(const Path& path) {
   arm(silence_timer_, now + kSilenceCheckInterval, [this] { check_silence(); });
   if (path.relayed && !config_.force_relay) {
     upgrade_interval_ = kUpgradeCheckFirst;  // then doubled after each round, up to the max
-    arm(check_timer_, now + kUpgradeCheckFirst, [this] {
-      if (path_ && path_->relayed) send_upgrade_checks();
-    });
+    arm_upgrade_checks(now);
   }
+}
+
+void MediaSession::arm_upgrade_checks(SteadyClock::time_point now) {
+  arm(check_timer_, now + upgrade_interval_, [this] {
+    if (path_ && path_->relayed) send_upgrade_checks();
+  });
 }
 
 // Only the send path moves: the audio clock, the SSRC, the sequence and the
@@ -385,27 +409,64 @@ void MediaSession::upgrade(const Path& direct) {
   const auto now = SteadyClock::now();
   path_ = direct;
   ++path_switches_;
-  upgraded_at_ = now;
+  if (!upgraded_at_) upgraded_at_ = now;
+  path_since_ = now;
   check_timer_.cancel();
-  const auto relayed_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - media_started_).count();
   events_.event("path: relayed -> direct " + candidate_text(direct.remote) + " after " +
-                std::to_string(relayed_ms) + " ms on the relay");
+                std::to_string(path_ms(now)) + " ms on the relay");
+}
+
+// On a direct path we moved to from the relay (so the relay worked for this
+// call, and its keep-alives since say it still does): when nothing genuine
+// has come from a direct address for a while, the direct way closed (in at
+// least one direction: the peer's pongs stop either way). Back to the relay,
+// where the peer will follow for the same reason; upgrade rounds resume at
+// the pace they had reached. Safe: the relay is the slot our super node
+// granted, and the peer accepts media on any path.
+bool MediaSession::should_fall_back(SteadyClock::time_point now) const {
+  return path_ && !path_->relayed && upgraded_at_ && config_.relay &&
+         path_switches_ < kMaxPathSwitches &&
+         now - last_direct_heard_ > kDirectSilenceBeforeFallback &&
+         now - last_relay_heard_ < kRelayAnswerMemory;
+}
+
+void MediaSession::fall_back(SteadyClock::time_point now) {
+  const auto silent_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - last_direct_heard_).count();
+  events_.event("path: direct -> relayed after " + std::to_string(path_ms(now)) +
+                " ms on the direct path (nothing from it for " + std::to_string(silent_ms) +
+                " ms)");
+  path_ = Path{config_.relay->relay, true};
+  ++path_switches_;
+  path_since_ = now;
+  if (path_switches_ < kMaxPathSwitches) arm_upgrade_checks(now);
+}
+
+std::int64_t MediaSession::path_ms(SteadyClock::time_point now) const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - path_since_).count();
 }
 
 void MediaSession::ping() {
   const auto now = SteadyClock::now();
   forget_old_checks(now);
-  if (pending_.size() < kMaxPendingChecks) {
+  const auto send_ping = [&](const Path& path) {
+    if (pending_.size() >= kMaxPendingChecks) return;
     const auto id = random_id();
-    pending_[id] = {*path_, now, true};
-    send_control(*path_, {ControlKind::ping, ssrc_, id});
+    pending_[id] = {path, now, true};
+    send_control(path, {ControlKind::ping, ssrc_, id});
+  };
+  send_ping(*path_);
+  // Moved off the relay: keep its slot alive for a fall back.
+  if (!path_->relayed && upgraded_at_ && ++pings_since_relay_ >= kRelayKeepalivePings) {
+    pings_since_relay_ = 0;
+    send_ping({config_.relay->relay, true});
   }
   arm(ping_timer_, now + kPingInterval, [this] { ping(); });
 }
 
 void MediaSession::check_silence() {
   const auto now = SteadyClock::now();
+  if (should_fall_back(now)) fall_back(now);
   if (now - last_received_ > config_.media_silence) {
     if (events_.ended) {
       events_.ended("failed", "nothing heard from the peer for " +

@@ -17,8 +17,13 @@
 // answered one moves the send path to direct for good: the audio clock, SSRC
 // and sequence go on untouched, and checks stop. Nothing else moves the path:
 // only an SRTCP check response we can authenticate, echoing the id we sent to
-// that address, proves the peer receives there. A direct path that later goes
-// silent is not left again (the silence timeout ends the call).
+// that address, proves the peer receives there.
+//
+// Fall back: once moved, a ping through the relay every 10 s keeps its slot
+// alive; if nothing genuine then comes from a direct address for 2.5 s (the
+// pongs stop when either direction fails) while the relay still answers, the
+// send path goes back to the relay and the upgrade rounds resume. At most 6
+// moves per call, so a flapping path settles.
 //
 // Stop: stop() cancels every timer and sends nothing more after the BYE, so
 // media stops at once — before the next frame deadline.
@@ -128,7 +133,12 @@ class MediaSession {
   void send_upgrade_checks();
   void check(const Path& path, SteadyClock::time_point now);
   void forget_old_checks(SteadyClock::time_point now);
+  void arm_upgrade_checks(SteadyClock::time_point now);
   void upgrade(const Path& direct);
+  [[nodiscard]] bool should_fall_back(SteadyClock::time_point now) const;
+  void fall_back(SteadyClock::time_point now);
+  [[nodiscard]] std::int64_t path_ms(SteadyClock::time_point now) const;
+  void heard_on(const Path& path);
   void send_control(const Path& path, const ControlPacket& packet);
   void send_protected(const Path& path, std::span<std::uint8_t> buffer, std::size_t size,
                       bool rtcp);
@@ -186,7 +196,11 @@ class MediaSession {
   std::chrono::steady_clock::time_point media_started_;
   std::chrono::steady_clock::time_point media_stopped_;
   std::chrono::steady_clock::time_point last_received_;
-  std::optional<SteadyClock::time_point> upgraded_at_;  // relayed -> direct
+  std::optional<SteadyClock::time_point> upgraded_at_;  // the first relayed -> direct
+  SteadyClock::time_point path_since_;                  // the current path was taken
+  SteadyClock::time_point last_direct_heard_;           // a genuine datagram from a direct address
+  SteadyClock::time_point last_relay_heard_;            // ... through the relay
+  int pings_since_relay_ = 0;
   std::uint32_t path_switches_ = 0;
   std::uint64_t latch_challenges_answered_ = 0;
   std::uint64_t packets_sent_ = 0;

@@ -398,55 +398,81 @@ class GapWatch {
   std::chrono::steady_clock::duration longest_{};
 };
 
+// Alice's and Bob's media sessions, each reaching the other directly only
+// through a gate, closed at first; the relay double is open.
+struct GatedCall {
+  GatedCall(boost::asio::io_context& io, const World& world, const RelayDouble& relay)
+      : alice(io, "alice"),
+        bob(io, "bob"),
+        to_bob(io, bob.socket.local_endpoint()),
+        to_alice(io, alice.socket.local_endpoint()) {
+    const auto [alice_keys, bob_keys] = agreed_keys(world.user("alice"), world.user("bob"));
+    const auto config = [&](const DirectGate& peer, char token) {
+      call::MediaSessionConfig result;
+      result.host = &built_plugins();
+      result.peer_candidates = {peer.outside()};
+      call::RelaySlot slot;
+      slot.relay = relay.endpoint();
+      slot.token.fill(static_cast<std::uint8_t>(token));
+      result.relay = slot;
+      result.media_silence = 5s;         // longer than the fall back's 2.5 s
+      result.audio.use_devices = false;  // a tone, and a sink that discards
+      return result;
+    };
+    started = std::chrono::steady_clock::now();
+    alice.start(io, config(to_bob, 'A'), alice_keys);
+    bob.start(io, config(to_alice, 'B'), bob_keys);
+  }
+  void open(bool way_open) {
+    to_bob.open = way_open;
+    to_alice.open = way_open;
+  }
+  [[nodiscard]] bool both_on(const std::string& path) const {
+    return alice.session->chosen() && bob.session->chosen() && alice.report().path == path &&
+           bob.report().path == path;
+  }
+  [[nodiscard]] std::string logs() const { return alice.log() + bob.log(); }
+
+  MediaSide alice;
+  MediaSide bob;
+  DirectGate to_bob;
+  DirectGate to_alice;
+  std::chrono::steady_clock::time_point started;
+};
+
+std::size_t relayed_count(RelayDouble& relay, char token) {
+  return relay.log[std::string(16, token)].size();
+}
+
 // Direct UDP blocked at first: the call goes through the relay after the
 // short grace; once the way opens, both sides move to direct on their own,
 // media keeps flowing across the move, and the relay carries nothing more.
 TEST_F(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
-  MediaSide alice(io, "alice");
-  MediaSide bob(io, "bob");
-  // Each reaches the other only through a closed gate; the relay is open.
-  DirectGate to_bob(io, bob.socket.local_endpoint());
-  DirectGate to_alice(io, alice.socket.local_endpoint());
-  const auto [alice_keys, bob_keys] = agreed_keys(world.user("alice"), world.user("bob"));
-  const auto config = [&](const DirectGate& peer, char token) {
-    call::MediaSessionConfig result;
-    result.host = &built_plugins();
-    result.peer_candidates = {peer.outside()};
-    call::RelaySlot slot;
-    slot.relay = relay.endpoint();
-    slot.token.fill(static_cast<std::uint8_t>(token));
-    result.relay = slot;
-    result.media_silence = 2s;
-    result.audio.use_devices = false;  // a tone, and a sink that discards
-    return result;
-  };
-  const auto started = std::chrono::steady_clock::now();
-  alice.start(io, config(to_bob, 'A'), alice_keys);
-  bob.start(io, config(to_alice, 'B'), bob_keys);
-
+  GatedCall call(io, world, relay);
+  auto& alice = call.alice;
+  auto& bob = call.bob;
   ASSERT_TRUE(run_until(io, [&] { return alice.session->chosen() && bob.session->chosen(); }))
-      << alice.log() << bob.log();
-  const auto relayed_after = std::chrono::steady_clock::now() - started;
+      << call.logs();
+  const auto relayed_after = std::chrono::steady_clock::now() - call.started;
   EXPECT_EQ(alice.report().path, "relayed") << alice.log();
   EXPECT_EQ(bob.report().path, "relayed") << bob.log();
   // The grace (200 ms), not the old second, before the relay is taken.
   EXPECT_LT(relayed_after, 800ms);
   run_for(io, 400ms);
   ASSERT_GT(bob.report().packets_received, 10u);
-  EXPECT_GT(relay.log[std::string(16, 'A')].size(), 10u);
+  EXPECT_GT(relayed_count(relay, 'A'), 10u);
 
-  to_bob.open = true;
-  to_alice.open = true;
+  call.open(true);
   const auto opened = std::chrono::steady_clock::now();
   GapWatch gaps({&alice, &bob});
   ASSERT_TRUE(run_until(
       io,
       [&] {
         gaps.sample();
-        return alice.report().path == "direct" && bob.report().path == "direct";
+        return call.both_on("direct");
       },
       6s))
-      << alice.log() << bob.log();
+      << call.logs();
   const auto alice_moved = *alice.saw("path: relayed -> direct");
   const auto bob_moved = *bob.saw("path: relayed -> direct");
   run_until(
@@ -462,26 +488,26 @@ TEST_F(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
   EXPECT_LE(gaps.longest(), 150ms);
 
   // Both moved: the relay carries nothing more, either way.
-  const auto relayed_a = relay.log[std::string(16, 'A')].size();
-  const auto relayed_b = relay.log[std::string(16, 'B')].size();
+  const auto relayed_a = relayed_count(relay, 'A');
+  const auto relayed_b = relayed_count(relay, 'B');
   const auto before = bob.report().packets_received;
   run_for(io, 500ms);
-  EXPECT_EQ(relay.log[std::string(16, 'A')].size(), relayed_a);
-  EXPECT_EQ(relay.log[std::string(16, 'B')].size(), relayed_b);
+  EXPECT_EQ(relayed_count(relay, 'A'), relayed_a);
+  EXPECT_EQ(relayed_count(relay, 'B'), relayed_b);
   EXPECT_GT(bob.report().packets_received, before + 15);
-  EXPECT_GT(to_bob.forwarded + to_alice.forwarded, 30u);
+  EXPECT_GT(call.to_bob.forwarded + call.to_alice.forwarded, 30u);
 
   const auto a = alice.report();
   const auto b = bob.report();
   EXPECT_EQ(a.path_switches, 1u);
   EXPECT_EQ(b.path_switches, 1u);
   EXPECT_GT(a.upgraded_after_ms, 0.0);
-  // Alice sends through a gate now: to bob's (listed) or to the one bob's checks came from
-  // (learnt).
+  // Alice sends through a gate now: bob's (listed) or the one bob's checks came from (learnt).
   const auto text = [](const udp::endpoint& at) {
     return "127.0.0.1:" + std::to_string(at.port());
   };
-  EXPECT_TRUE(a.remote_media == text(to_bob.outside()) || a.remote_media == text(to_alice.inside()))
+  EXPECT_TRUE(a.remote_media == text(call.to_bob.outside()) ||
+              a.remote_media == text(call.to_alice.inside()))
       << a.remote_media;
   // One stream each way throughout: no loss beyond a frame or two, no
   // authentication failure, nothing ended.
@@ -498,6 +524,46 @@ TEST_F(CallRelay, RelayedCallMovesToDirectWhenTheWayOpens) {
             << ms(alice_moved - opened) << " ms (alice), " << ms(bob_moved - opened)
             << " ms (bob) after the way opened; longest gap in media " << gaps.longest().count()
             << " ms; lost " << a.packets_lost << " + " << b.packets_lost << "\n";
+}
+
+// The direct way closes again after the move: both sides go back to the
+// relay (whose slot the keep-alives hold) and the call goes on there.
+TEST_F(CallRelay, DirectPathThatGoesSilentFallsBackToTheRelay) {
+  GatedCall call(io, world, relay);
+  ASSERT_TRUE(run_until(io, [&] { return call.both_on("relayed"); })) << call.logs();
+  call.open(true);
+  ASSERT_TRUE(run_until(
+      io, [&] { return call.both_on("direct"); }, 6s))
+      << call.logs();
+  run_for(io, 300ms);
+
+  call.open(false);
+  const auto closed = std::chrono::steady_clock::now();
+  const auto relayed_before = relayed_count(relay, 'A');
+  ASSERT_TRUE(run_until(
+      io, [&] { return call.both_on("relayed"); }, 5s))
+      << call.logs();
+  const auto back_after = std::chrono::steady_clock::now() - closed;
+  EXPECT_GE(back_after, 2400ms);  // the direct path's 2.5 s of silence (less what was in flight)
+  EXPECT_TRUE(call.alice.saw("path: direct -> relayed")) << call.alice.log();
+
+  // Media flows again, through the relay, both ways.
+  const auto alice_heard = call.alice.report().packets_received;
+  const auto bob_heard = call.bob.report().packets_received;
+  run_for(io, 500ms);
+  EXPECT_GT(call.alice.report().packets_received, alice_heard + 15);
+  EXPECT_GT(call.bob.report().packets_received, bob_heard + 15);
+  EXPECT_GT(relayed_count(relay, 'A'), relayed_before + 15);
+  const auto a = call.alice.report();
+  EXPECT_EQ(a.path_switches, 2u);
+  EXPECT_EQ(a.remote_media, "127.0.0.1:" + std::to_string(relay.endpoint().port()));
+  EXPECT_TRUE(call.alice.ended.empty() && call.bob.ended.empty())
+      << call.alice.ended << call.bob.ended;
+  call.alice.session->stop(true);
+  call.bob.session->stop(true);
+  std::cout << "figures: back on the relay "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(back_after).count()
+            << " ms after the direct way closed\n";
 }
 
 TEST(CallCandidates, GroupAndBroadcastAddressesAreRefused) {
