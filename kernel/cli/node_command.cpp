@@ -149,15 +149,15 @@ std::optional<DirectorySetup> start_directory(asio::io_context& io, const po::va
   }
   setup.plugin = std::make_unique<plugin::DirectoryPlugin>(offers.front().offer);
   setup.service = std::make_unique<overlay::DirectoryService>(io, *setup.plugin, directory);
-  // The plugin ABI does not report the port it bound, so port 0 stays 0 here:
-  // such a directory node is not advertised to peers (docs/overlay.md).
+  // With port 0 the plugin reports the port it chose (directory/1.1); a 1.0
+  // plugin cannot, and such a directory node is not advertised to peers.
   const auto where = setup.service->listen_address();
   const auto parsed = net::parse_host_port(where);
-  const bool any_port = !parsed || parsed->port == 0;
+  const bool unknown_port = !parsed || parsed->port == 0;
   say("super-node", "directory on " + where + " (" + setup.plugin->name() + ")" +
-                        (any_port ? ", port chosen by the plugin and not advertised: give "
-                                    "--directory ADDRESS:PORT to advertise it"
-                                  : ""));
+                        (unknown_port ? ", port chosen by a plugin that cannot report it, so not "
+                                        "advertised: give --directory ADDRESS:PORT"
+                                      : ""));
   return setup;
 }
 

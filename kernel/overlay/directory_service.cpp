@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "identity/user_id.hpp"
+#include "net/tls_client.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -28,6 +29,7 @@ struct Shared {
   std::atomic<std::uint64_t> records_rejected{0};
   std::atomic<std::uint64_t> refused_busy{0};
   std::atomic<std::uint64_t> notices{0};
+  std::atomic<std::uint64_t> bootstraps{0};
   std::atomic<std::size_t> subscriptions{0};
 };
 
@@ -178,10 +180,24 @@ DirectoryService::~DirectoryService() {
   impl_->node.reset();
 }
 
-// As configured: parley_directory_api has no call that reports the bound
-// port (docs/overlay.md, "Directory address").
 std::string DirectoryService::listen_address() const {
-  return impl_->options.node.listen;
+  const auto& configured = impl_->options.node.listen;
+  const auto parsed = net::parse_host_port(configured);
+  if (!parsed || parsed->port != 0) return configured;
+  net::HostPort bound = *parsed;
+  bound.port = impl_->node->bound_port();
+  return bound.to_string();
+}
+
+void DirectoryService::bootstrap(const std::string& address) {
+  auto* impl = impl_.get();
+  impl->enqueue([impl, address] {
+    try {
+      if (impl->node->bootstrap(address)) ++impl->shared->bootstraps;
+    } catch (const std::exception&) {
+      // A malformed address from a peer: nothing to join through.
+    }
+  });
 }
 
 DirectoryServiceStats DirectoryService::stats() const {
@@ -195,6 +211,7 @@ DirectoryServiceStats DirectoryService::stats() const {
   out.notices = shared.notices;
   out.subscriptions = shared.subscriptions;
   out.directory_peers = impl_->node->peer_count();
+  out.bootstraps = shared.bootstraps;
   return out;
 }
 

@@ -37,6 +37,7 @@ struct DirectoryServiceStats {
   std::uint64_t notices = 0;           // listen changes delivered
   std::size_t subscriptions = 0;
   std::uint32_t directory_peers = 0;
+  std::uint64_t bootstraps = 0;  // directory nodes learnt from peers and handed to the plugin
 };
 
 struct DirectoryServiceOptions {
@@ -59,10 +60,14 @@ class DirectoryService {
   DirectoryService(const DirectoryService&) = delete;
   DirectoryService& operator=(const DirectoryService&) = delete;
 
-  // The directory node's configured address ("host:port"), for Peer messages.
-  // The plugin ABI does not report the port it bound, so a configured port 0
-  // stays ":0" here; callers do not advertise such an address.
+  // The directory node's address ("host:port"), for Peer messages: as
+  // configured, with the port the plugin bound in place of a configured 0
+  // (directory/1.1; a 1.0 plugin leaves it 0, and callers do not advertise that).
   [[nodiscard]] std::string listen_address() const;
+  // Joins through another directory node ("host:port", numeric), learnt from
+  // a peer. Runs on the worker; dropped when the queue is full or the plugin
+  // has no such call (directory/1.0).
+  void bootstrap(const std::string& address);
   [[nodiscard]] DirectoryServiceStats stats() const;
 
   // Handlers run on the io_context. error empty: done.

@@ -278,6 +278,30 @@ void SuperNode::State::on_peer(Session& session, const Peer& peer) {
   learn(peer.listen_host_port(), std::nullopt);
   event("peer " + log::sanitize(peer.listen_host_port(), 64) + " linked (incoming), " +
         std::to_string(known.size()) + " super nodes known");
+  join_peer_directory(session, peer);
+}
+
+// A peer's directory node joins this one's directory network, so that nodes
+// whose directory port is not their listen port (chosen by the system for
+// port 0, or set with --directory) still find each other. The port is the
+// peer's word; the host is where its connection comes from, so a peer cannot
+// point this node's directory engine at a third party.
+void SuperNode::State::join_peer_directory(const Session& session, const Peer& peer) {
+  constexpr std::size_t kMaxDirectoryJoins = 256;
+  if (options.directory == nullptr || peer.directory_host_port().empty()) return;
+  const auto advertised = net::parse_host_port(peer.directory_host_port());
+  if (!advertised || advertised->port == 0) return;
+  const auto remote = session.connection->remote_endpoint().address();
+  const net::HostPort through{remote.is_v4() || !remote.to_v6().is_v4_mapped()
+                                  ? remote.to_string()
+                                  : remote.to_v6().to_v4().to_string(),
+                              advertised->port};
+  const auto address = through.to_string();
+  if (directory_joined.size() >= kMaxDirectoryJoins || !directory_joined.insert(address).second) {
+    return;
+  }
+  options.directory->bootstrap(address);
+  event("directory: joining through " + address + " (a peer's directory node)");
 }
 
 void SuperNode::State::on_closed(net::TlsConnection* raw, const std::string& reason) {
@@ -357,7 +381,7 @@ void SuperNode::State::on_link(const std::string& address,
   peer.mutable_peer()->set_listen_host_port(self_address);
   peer.mutable_peer()->set_key(key_bytes(key.public_key()));
   if (options.directory != nullptr) {
-    // Port 0 names no reachable node (the plugin does not say what it bound).
+    // Port 0 names no reachable node (a directory/1.0 plugin cannot say what it bound).
     const auto directory = options.directory->listen_address();
     const auto parsed = net::parse_host_port(directory);
     if (parsed && parsed->port != 0) peer.mutable_peer()->set_directory_host_port(directory);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "net/tls_server.hpp"
@@ -74,6 +75,8 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   std::map<std::string, std::optional<identity::PublicKey>> known;
   // Links this node opened, by address; null while connecting.
   std::map<std::string, net::TlsConnection*> outgoing;
+  // Peers' directory nodes already handed to the directory to join through.
+  std::set<std::string> directory_joined;
   // Routes waiting for a link being opened.
   std::map<std::string, std::deque<std::pair<CallRoute, RouteOrigin>>> waiting;
   // By (call id, from_user): another user reusing a call id cannot overwrite it.
@@ -115,6 +118,7 @@ struct SuperNode::State : std::enable_shared_from_this<State> {
   void on_attach(Session& session, const Attach& attach);
   void refuse(Session& session, const std::string& reason);
   void on_peer(Session& session, const Peer& peer);
+  void join_peer_directory(const Session& session, const Peer& peer);
   void on_closed(net::TlsConnection* raw, const std::string& reason);
   void link_peers();
   void open_link(const std::string& address, const std::optional<identity::PublicKey>& pinned,

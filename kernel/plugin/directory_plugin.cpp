@@ -1,6 +1,7 @@
 #include "plugin/directory_plugin.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -127,6 +128,7 @@ std::vector<Item> finish_lookup(parley_status status, Collector<Item>& collector
 
 DirectoryPlugin::DirectoryPlugin(const Offer& offer)
     : api_(static_cast<const parley_directory_api*>(offer.interface->api)),
+      api_size_(offer.interface->api_size),
       name_(offer.interface->name),
       library_(offer.plugin->library) {
   if (api_ == nullptr || api_->info == nullptr || api_->start == nullptr || api_->stop == nullptr ||
@@ -207,6 +209,25 @@ DirectorySubscription DirectoryNode::listen(std::string_view key,
 
 std::uint32_t DirectoryNode::peer_count() const {
   return engine_->plugin.api_->peer_count(engine_->handle);
+}
+
+std::uint16_t DirectoryNode::bound_port() const {
+  const auto& plugin = engine_->plugin;
+  if (!plugin.has(offsetof(parley_directory_api, bound_port), sizeof(plugin.api_->bound_port)) ||
+      plugin.api_->bound_port == nullptr) {
+    return 0;
+  }
+  return plugin.api_->bound_port(engine_->handle);
+}
+
+bool DirectoryNode::bootstrap(std::string_view address) const {
+  const auto& plugin = engine_->plugin;
+  if (!plugin.has(offsetof(parley_directory_api, bootstrap), sizeof(plugin.api_->bootstrap)) ||
+      plugin.api_->bootstrap == nullptr) {
+    return false;
+  }
+  check(plugin.api_->bootstrap(engine_->handle, to_c(address)), plugin.name_, "bootstrap");
+  return true;
 }
 
 DirectorySubscription::DirectorySubscription(std::shared_ptr<DirectoryNode::Engine> engine,

@@ -62,7 +62,12 @@ class DirectoryPlugin {
  private:
   friend class DirectoryNode;
   friend class DirectorySubscription;
+  // Whether the table reaches member (minor additions after 1.0).
+  [[nodiscard]] bool has(std::size_t member_offset, std::size_t member_size) const {
+    return api_size_ >= member_offset + member_size;
+  }
   const parley_directory_api* api_;
+  std::size_t api_size_;
   std::string name_;
   std::shared_ptr<const PluginLibrary> library_;
 };
@@ -91,6 +96,13 @@ class DirectoryNode {
   [[nodiscard]] DirectorySubscription listen(std::string_view key,
                                              DirectoryChangeCallback on_change) const;
   [[nodiscard]] std::uint32_t peer_count() const;
+  // The UDP port the node bound (the one it chose for a configured port 0);
+  // 0 when the plugin cannot tell (directory/1.0 plugins).
+  [[nodiscard]] std::uint16_t bound_port() const;
+  // Joins through another directory node ("host:port", numeric). False when
+  // the plugin has no such call (directory/1.0); throws PluginCallError when
+  // it refuses the address.
+  bool bootstrap(std::string_view address) const;
   [[nodiscard]] const DirectoryPlugin& plugin() const;
 
   struct Engine;  // the plugin's node, shared with the subscriptions

@@ -25,8 +25,9 @@ constexpr std::array kKinds{
              sizeof(parley_transport_api)},
     KindSpec{PARLEY_KIND_STORAGE, "storage", PARLEY_STORAGE_MAJOR, PARLEY_STORAGE_MINOR,
              sizeof(parley_storage_api)},
+    // directory/1.0 ended before bound_port.
     KindSpec{PARLEY_KIND_DIRECTORY, "directory", PARLEY_DIRECTORY_MAJOR, PARLEY_DIRECTORY_MINOR,
-             sizeof(parley_directory_api)},
+             offsetof(parley_directory_api, bound_port)},
     // audio/1.0 ended before stream_stats.
     KindSpec{PARLEY_KIND_AUDIO_DEVICE, "audio", PARLEY_AUDIO_MAJOR, PARLEY_AUDIO_MINOR,
              offsetof(parley_audio_device_api, stream_stats)},

@@ -115,8 +115,8 @@ class DirectoryConformance : public testing::TestWithParam<plugin::Offer> {
  protected:
   plugin::DirectoryPlugin directory{GetParam()};
 
-  // A node on a port picked here (the ABI does not report a bound port); a
-  // port taken in the meantime is an I/O refusal, so try another.
+  // A node on a port picked here (a directory/1.0 plugin cannot report the
+  // port it bound); a port taken in the meantime is an I/O refusal, so try another.
   DirectoryNode start_node(const std::vector<std::string>& bootstrap, std::uint16_t& port) {
     for (int attempt = 0;; ++attempt) {
       port = UdpSocket().port();
@@ -176,6 +176,44 @@ TEST_P(DirectoryConformance, DescribesItself) {
 TEST_P(DirectoryConformance, NodesOnLoopbackReachEachOther) {
   const auto nodes = start_network();
   for (const auto& node : nodes) EXPECT_GE(node.peer_count(), 1u);
+}
+
+// directory/1.1: a node asked for port 0 says which port it got, and that
+// port is really its own: another node bootstraps from it.
+TEST_P(DirectoryConformance, NodeOnPortZeroReportsThePortItBound) {
+  auto first = directory.start({"127.0.0.1:0", {}, {}});
+  const auto port = first.bound_port();
+  if (port == 0) GTEST_SKIP() << "this plugin does not report its bound port (directory/1.0)";
+  EXPECT_FALSE(UdpSocket(port).bound()) << "port " << port << " is not held by the node";
+  std::uint16_t second_port = 0;
+  auto second = start_node({"127.0.0.1:" + std::to_string(port)}, second_port);
+  EXPECT_EQ(second.bound_port(), second_port) << "a configured port is reported as is";
+  EXPECT_TRUE(eventually([&] { return first.peer_count() >= 1 && second.peer_count() >= 1; },
+                         kConnectDeadline));
+}
+
+// directory/1.1: two lone nodes join when one is told of the other while
+// running (as a super node hears of a peer's directory node), and records
+// cross.
+TEST_P(DirectoryConformance, BootstrapWhileRunningJoinsTwoLoneNodes) {
+  std::uint16_t port_a = 0;
+  std::uint16_t port_b = 0;
+  auto a = start_node({}, port_a);
+  auto b = start_node({}, port_b);
+  bool supported = false;
+  ASSERT_NO_THROW(supported = a.bootstrap("127.0.0.1:" + std::to_string(port_b)));
+  if (!supported) GTEST_SKIP() << "this plugin cannot bootstrap while running (directory/1.0)";
+  ASSERT_TRUE(
+      eventually([&] { return a.peer_count() >= 1 && b.peer_count() >= 1; }, kConnectDeadline));
+  const auto record = bytes("presence of carol, signed by the kernel");
+  b.publish("carol@example.org", record, kRecordTtl);
+  EXPECT_TRUE(finds(a, "carol@example.org", {record}));
+  // Only numeric host:port: never a name (resolving one a peer sent would let
+  // it make this node query any name), nor anything malformed.
+  for (const std::string bad :
+       {"", "localhost:4222", "127.0.0.1", "127.0.0.1:0", "nonsense", "127.0.0.1:1,127.0.0.1:2"}) {
+    EXPECT_EQ(status_of([&] { (void)a.bootstrap(bad); }), PARLEY_ERR_INVALID_ARGUMENT) << bad;
+  }
 }
 
 TEST_P(DirectoryConformance, RecordPublishedOnOneNodeIsFoundOnAnother) {

@@ -200,6 +200,7 @@ DhtNode::DhtNode(const sdk::DirectoryConfig& config) : value_ids_(std::random_de
     node.persist_path = (state_dir / "opendht-state.msgpack").string();
   }
   (listen_at.family == HostFamily::ipv6 ? engine.bind6 : engine.bind4) = to_sockaddr(listen_at);
+  family_ = listen_at.family == HostFamily::ipv6 ? AF_INET6 : AF_INET;
 
   dht::DhtRunner::Context context;
   context.logger = engine_logger();
@@ -407,6 +408,24 @@ void DhtNode::unlisten(std::uint64_t token) {
   // Outside mutex_: a running visit may itself call into this node.
   subscription.listener->deactivate();
   runner_.cancelListen(subscription.topic, subscription.dht_token);
+}
+
+std::uint16_t DhtNode::bound_port() const {
+  return runner_.getBoundPort(family_);
+}
+
+void DhtNode::bootstrap(std::string_view address) {
+  std::vector<Endpoint> parsed;
+  try {
+    parsed = parse_bootstrap_list(address);
+  } catch (const AddressError& error) {
+    throw Error(PARLEY_ERR_INVALID_ARGUMENT, error.what());
+  }
+  if (parsed.size() != 1 || parsed.front().family == HostFamily::name) {
+    throw Error(PARLEY_ERR_INVALID_ARGUMENT,
+                "bootstrap needs one numeric host:port, got \"" + std::string(address) + "\"");
+  }
+  runner_.bootstrap(parsed.front().host, std::to_string(parsed.front().port));
 }
 
 std::uint32_t DhtNode::peer_count() const {

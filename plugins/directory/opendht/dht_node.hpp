@@ -41,6 +41,12 @@ class DhtNode {
   std::uint64_t listen(std::string_view key, sdk::ChangeVisitor visit);
   void unlisten(std::uint64_t token);
   [[nodiscard]] std::uint32_t peer_count() const;
+  // The UDP port the engine bound: the one the OS chose for a listen port of 0.
+  [[nodiscard]] std::uint16_t bound_port() const;
+  // One more node to join through, learnt while running: an IP literal with a
+  // port (never a name: the address may come from another machine, and
+  // resolving it would let that machine make this one query any name).
+  void bootstrap(std::string_view address);
 
   class Listener;  // one listen: its visitor and what it has reported
 
@@ -60,7 +66,8 @@ class DhtNode {
   dht::Value::Id fresh_value_id();
 
   dht::DhtRunner runner_;
-  std::mutex mutex_;  // guards the members below
+  sa_family_t family_ = AF_INET;  // of the listen address
+  std::mutex mutex_;              // guards the members below
   std::map<std::uint64_t, Subscription> subscriptions_;
   std::uint64_t next_token_ = 1;
   std::uint64_t last_publish_unix_ms_ = 0;

@@ -1,4 +1,4 @@
-/* directory/1.0: the decentralised user directory run by super nodes.
+/* directory/1.1: the decentralised user directory run by super nodes.
  * Records are opaque signed bytes: the kernel signs what it publishes and
  * verifies everything it reads, so a directory plugin (or a node running one)
  * can lose a record but never forge or alter one unnoticed.
@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #define PARLEY_DIRECTORY_MAJOR 1
-#define PARLEY_DIRECTORY_MINOR 0
+#define PARLEY_DIRECTORY_MINOR 1
 
 enum {
   PARLEY_DIRECTORY_CAP_LISTEN = 1u << 0, /* push notification of changes */
@@ -78,6 +78,16 @@ typedef struct parley_directory_api {
   void (*unlisten)(void* node, uint64_t token);
   /* Other directory nodes this one currently reaches. */
   uint32_t (*peer_count)(void* node);
+  /* directory/1.1: the UDP port the node bound, which is the one it chose when
+   * config.listen asked for port 0; 0 when it cannot tell. Super nodes
+   * advertise it, so that a node started on port 0 can still be bootstrapped
+   * from. The kernel calls it only when the table is large enough. */
+  uint16_t (*bound_port)(void* node);
+  /* directory/1.1: another directory node to join through, "host:port" with a
+   * numeric host (as config.bootstrap's entries), learnt while running (a
+   * super node hears its peers' directory addresses). Returns at once:
+   * PARLEY_OK when the engine will try it, INVALID_ARGUMENT when malformed. */
+  parley_status (*bootstrap)(void* node, parley_str address);
 } parley_directory_api;
 
 #ifdef __cplusplus

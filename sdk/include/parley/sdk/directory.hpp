@@ -9,6 +9,10 @@
 //     void lookup(std::string_view key, std::chrono::milliseconds timeout,
 //                 const RecordVisitor&);
 //     std::uint32_t peer_count() const;
+//     // Optional (directory/1.1): the UDP port bound, the chosen one for port 0.
+//     std::uint16_t bound_port() const;
+//     // Optional (directory/1.1): join through another node, "host:port".
+//     void bootstrap(std::string_view address);
 //     // Only with PARLEY_DIRECTORY_CAP_PREFIX:
 //     void lookup_prefix(std::string_view prefix, std::chrono::milliseconds timeout,
 //                        const RecordVisitor&);
@@ -88,6 +92,14 @@ concept HasListen = requires(Node& node, std::string_view key, ChangeVisitor vis
                              std::uint64_t token) {
   { node.listen(key, std::move(visitor)) } -> std::convertible_to<std::uint64_t>;
   node.unlisten(token);
+};
+template <typename Node>
+concept HasBoundPort = requires(const Node& node) {
+  { node.bound_port() } -> std::convertible_to<std::uint16_t>;
+};
+template <typename Node>
+concept HasBootstrap = requires(Node& node, std::string_view address) {
+  node.bootstrap(address);
 };
 
 // A {pointer, size} from the caller: NULL with a size is a bad pointer, not a string.
@@ -246,6 +258,30 @@ struct DirectoryAdapter {
     return count;
   }
 
+  static std::uint16_t bound_port(void* node) {
+    std::uint16_t port = 0;
+    if constexpr (HasBoundPort<Node>) {
+      guard("directory bound_port", [&]() -> parley_status {
+        port = node_of(node).bound_port();
+        return PARLEY_OK;
+      });
+    }
+    return port;
+  }
+
+  static parley_status bootstrap(void* node, parley_str address) {
+    if constexpr (HasBootstrap<Node>) {
+      return guard("directory bootstrap", [&]() -> parley_status {
+        const auto text = directory_text(address, "address");
+        if (text.empty()) throw Error(PARLEY_ERR_INVALID_ARGUMENT, "empty address");
+        node_of(node).bootstrap(text);
+        return PARLEY_OK;
+      });
+    } else {
+      return PARLEY_ERR_UNSUPPORTED;
+    }
+  }
+
   static const void* get_api() {
     return build_table_once<parley_directory_api>("directory", [] {
       static parley_directory_info c_info{};
@@ -264,6 +300,8 @@ struct DirectoryAdapter {
       api.listen = &listen;
       api.unlisten = &unlisten;
       api.peer_count = &peer_count;
+      api.bound_port = &bound_port;
+      api.bootstrap = &bootstrap;
       return api;
     });
   }
