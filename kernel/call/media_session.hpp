@@ -14,10 +14,10 @@
 // works): on the relay, the direct paths (listed and learnt) are checked
 // again in the background, every 500 ms backing off to 4 s, plus one
 // triggered check when the peer's own direct check arrives. The first
-// answered one moves the send path to direct for good: the audio clock, SSRC
-// and sequence go on untouched, and checks stop. Nothing else moves the path:
-// only an SRTCP check response we can authenticate, echoing the id we sent to
-// that address, proves the peer receives there.
+// answered one moves the send path to direct: the audio clock, SSRC and
+// sequence go on untouched, and checks stop. Nothing else moves it to a
+// direct address: only an SRTCP check response we can authenticate, echoing
+// the id we sent to that address, proves the peer receives there.
 //
 // Fall back: once moved, a ping through the relay every 10 s keeps its slot
 // alive; if nothing genuine then comes from a direct address for 2.5 s (the

@@ -3,7 +3,7 @@ login server and two super nodes on 127.0.0.1 (docs/demo.md, docs/calls.md).
 
 Usage: call_test.py PARLEY WAV_CORRELATE SAMPLE.wav WORK_DIR CASE
 Cases: both_directions reject busy cancel timeout relayed relayed_then_direct
-       super_node_killed
+       direct_closes_again super_node_killed
 
 Each side plays a source and records what it hears; wav_correlate aligns a
 recording with the other side's source and gives the normalised
@@ -57,15 +57,16 @@ def only_report(net, user, start=0):
     return reports[0]
 
 
-def check_heard(listener, recording, speaker, source, call_s=CALL_S, whole=False):
+def check_heard(listener, recording, speaker, source, call_s=CALL_S, whole=False,
+                min_correlation=MIN_CORRELATION):
     """listener's recording matches speaker's source."""
     match = correlate(WAV_CORRELATE, source, recording)
     print(f"HEARD {speaker}->{listener} corr {match['correlation']:.3f} "
           f"min-window {match['min_window_correlation']:.3f} lag {match['lag_ms']:.1f} ms "
           f"overlap {match['overlap_s']:.2f} s", flush=True)
-    check(match["correlation"] >= MIN_CORRELATION,
+    check(match["correlation"] >= min_correlation,
           f"{listener} heard {speaker}: correlation {match['correlation']:.3f} >= "
-          f"{MIN_CORRELATION}")
+          f"{min_correlation}")
     check(match["overlap_s"] >= call_s - 1.5,
           f"{listener}'s recording covers {match['overlap_s']:.1f} s of a {call_s} s call")
     if whole:
@@ -224,29 +225,47 @@ def dropped_counts(wrap):
     return [int(line.split()[0]) for line in counters.splitlines() if " DROP " in f" {line} "]
 
 
-def start_blocked_call(net, first, second):
+def start_blocked_call(net, first, second, call_s=CALL_S):
     """bob (auto-answering, media on 127.0.0.3) and alice calling him (media
-    on 127.0.0.2) for CALL_S; returns both processes and recordings."""
+    on 127.0.0.2) for call_s; returns both processes and recordings."""
     net.register("alice", "bob")
     heard_a, heard_b = heard_path("alice"), heard_path("bob")
     bob = net.client("bob", 1, "--auto-answer", "--calls", "1", "--play", second, "--record",
                      heard_b, "--media-address", "127.0.0.3")
-    alice = net.client("alice", 0, "--call", "bob", "--duration", str(CALL_S), "--play", first,
+    alice = net.client("alice", 0, "--call", "bob", "--duration", str(call_s), "--play", first,
                        "--record", heard_a, "--media-address", "127.0.0.2", wait_published=False)
     return alice, bob, heard_a, heard_b
 
 
-def end_blocked_call(net, alice, bob, what):
+def end_blocked_call(net, alice, bob, what, call_s=CALL_S):
     """Waits for both clients of start_blocked_call to leave; their reports."""
-    check(alice.wait_exit(CALL_S + 30) == 0, f"the {what} call completed")
+    check(alice.wait_exit(call_s + 30) == 0, f"the {what} call completed")
     check(bob.wait_exit(15) == 0, "bob left after its one call")
     return net.reports("alice")[-1], net.reports("bob")[-1]
 
 
-def heard_each_other(heard_a, heard_b, first, second):
+def heard_each_other(heard_a, heard_b, first, second, call_s=CALL_S,
+                     min_correlation=MIN_CORRELATION):
     """alice played first and bob second: each recording matches the other's source."""
-    check_heard("bob", heard_b, "alice", first)
-    check_heard("alice", heard_a, "bob", second)
+    for listener, recording, speaker, source in (("bob", heard_b, "alice", first),
+                                                 ("alice", heard_a, "bob", second)):
+        check_heard(listener, recording, speaker, source, call_s=call_s,
+                    min_correlation=min_correlation)
+
+
+def open_firewall(wrap, alice, bob):
+    """Deletes the DROP rules (direct UDP passes) and waits for both clients
+    to move to direct; returns how long that took."""
+    marks = {proc.user: len(proc.log) for proc in (alice, bob)}
+    for rule in DROP_RULES:
+        subprocess.run(wrap + ["iptables", "-D"] + rule, check=True)
+    opened_at = time.monotonic()
+    for proc in (alice, bob):
+        proc.wait_for(r"call: path: relayed -> direct", start=marks[proc.user],
+                      deadline_s=CALL_S)
+        print(f"SWITCH {proc.user} moved to direct "
+              f"{(time.monotonic() - opened_at) * 1000:.0f} ms after the rules went", flush=True)
+    return time.monotonic() - opened_at
 
 
 def case_relayed():
@@ -280,22 +299,13 @@ def case_relayed_then_direct():
             alice.wait_for(r"call: active: relayed")
             active_at = time.monotonic()
             bob.wait_for(r"call: active: relayed")
-            marks = {"alice": len(alice.log), "bob": len(bob.log)}
             # The scenario, not a synchronisation: the firewall opens 2 s into
             # the call, counted from the event that said it was active.
             time.sleep(max(0.0, active_at + 2 - time.monotonic()))
             dropped = dropped_counts(wrap)
             check(len(dropped) == 2 and all(n > 0 for n in dropped),
                   f"direct UDP was tried both ways and dropped ({dropped} packets)")
-            for rule in DROP_RULES:
-                subprocess.run(wrap + ["iptables", "-D"] + rule, check=True)
-            opened_at = time.monotonic()
-            for proc in (alice, bob):
-                proc.wait_for(r"call: path: relayed -> direct", start=marks[proc.user],
-                              deadline_s=CALL_S)
-                print(f"SWITCH {proc.user} moved to direct "
-                      f"{(time.monotonic() - opened_at) * 1000:.0f} ms after the rules went",
-                      flush=True)
+            open_firewall(wrap, alice, bob)
             ra, rb = end_blocked_call(net, alice, bob, "relayed, then direct,")
             check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
                   f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
@@ -311,6 +321,47 @@ def case_relayed_then_direct():
                   f"(bob) of media; loss {ra['loss_pct']:.1f}% / {rb['loss_pct']:.1f}%, "
                   f"concealed {ra['concealed_frames']} / {rb['concealed_frames']}", flush=True)
             heard_each_other(heard_a, heard_b, first, second)
+
+
+def case_direct_closes_again():
+    """Relayed, then direct once the firewall opens, then the firewall closes
+    again: both sides go back to the relay and the call goes on there."""
+    call_s = 10  # the sample's length: a recording is compared over at most that
+    with direct_udp_blocked() as wrap:
+        first, second = sources()
+        with Network(PARLEY, WORK, wrap=wrap) as net:
+            alice, bob, heard_a, heard_b = start_blocked_call(net, first, second, call_s)
+            alice.wait_for(r"call: active: relayed")
+            bob.wait_for(r"call: active: relayed")
+            open_firewall(wrap, alice, bob)
+            marks = {proc.user: len(proc.log) for proc in (alice, bob)}
+            for rule in DROP_RULES:
+                subprocess.run(wrap + ["iptables", "-A"] + rule, check=True)
+            closed_at = time.monotonic()
+            for proc in (alice, bob):
+                proc.wait_for(r"call: path: direct -> relayed", start=marks[proc.user],
+                              deadline_s=call_s)
+                print(f"FALLBACK {proc.user} back on the relay "
+                      f"{(time.monotonic() - closed_at) * 1000:.0f} ms after the rules came back",
+                      flush=True)
+            ra, rb = end_blocked_call(net, alice, bob, "relayed, direct, relayed again,", call_s)
+            check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
+                  f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
+            check(ra["path"] == "relayed" and rb["path"] == "relayed",
+                  f"both ended on the relay ({ra['path']}, {rb['path']})")
+            check(ra["path_switches"] == 2 and rb["path_switches"] == 2,
+                  f"two switches each ({ra['path_switches']}, {rb['path_switches']})")
+            print(f"REPORT loss {ra['loss_pct']:.1f}% / {rb['loss_pct']:.1f}%, concealed "
+                  f"{ra['concealed_frames']} / {rb['concealed_frames']}", flush=True)
+            # About 2.5 s went into the closed direct path before the fall
+            # back, and nothing after it.
+            check(ra["loss_pct"] < 35 and rb["loss_pct"] < 35,
+                  f"the rest of the call got through ({ra['loss_pct']:.1f}%, "
+                  f"{rb['loss_pct']:.1f}% lost)")
+            # What was heard still matches what was said, less those 2.5 s
+            # of silence (a quarter of the call: about 0.95 x sqrt(0.75) = 0.82
+            # at best; the other side's source scores 0.02).
+            heard_each_other(heard_a, heard_b, first, second, call_s, min_correlation=0.7)
 
 
 def case_super_node_killed():
