@@ -1,5 +1,6 @@
 #include "overlay/directory_service.hpp"
 
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -12,7 +13,7 @@
 #include <utility>
 
 #include "identity/user_id.hpp"
-#include "net/tls_client.hpp"
+#include "net/numeric_endpoint.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -182,11 +183,11 @@ DirectoryService::~DirectoryService() {
 
 std::string DirectoryService::listen_address() const {
   const auto& configured = impl_->options.node.listen;
-  const auto parsed = net::parse_host_port(configured);
-  if (!parsed || parsed->port != 0) return configured;
-  net::HostPort bound = *parsed;
-  bound.port = impl_->node->bound_port();
-  return bound.to_string();
+  const auto parsed = net::parse_numeric_endpoint<boost::asio::ip::udp::endpoint>(configured);
+  if (!parsed || parsed->port() != 0) return configured;
+  const auto host = parsed->address().to_string();
+  return (parsed->address().is_v6() ? "[" + host + "]" : host) + ":" +
+         std::to_string(impl_->node->bound_port());
 }
 
 void DirectoryService::bootstrap(const std::string& address) {

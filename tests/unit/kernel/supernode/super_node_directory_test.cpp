@@ -203,6 +203,40 @@ TEST_F(SuperNodeDirectoryTest, SubscribeIsMeteredAndShared) {
   EXPECT_EQ(node->stats().subscriptions_refused, 50U);
 }
 
+// Two super nodes whose directory nodes took ports of the system's choosing
+// and know of no other: once one peers with the other, they form one
+// directory network (the peer's Peer message names its bound directory port,
+// and the node joins through it at the address the link comes from).
+TEST_F(SuperNodeDirectoryTest, PeeringJoinsDirectoriesOnPortsTheSystemChose) {
+  std::vector<std::unique_ptr<DirectoryService>> lone;
+  for (int i = 0; i < 2; ++i) {
+    DirectoryServiceOptions options;
+    options.node.listen = "127.0.0.1:0";
+    options.login_server_key = login.public_key();
+    lone.push_back(std::make_unique<DirectoryService>(io, *plugin_, options));
+    EXPECT_NE(lone.back()->listen_address(), "127.0.0.1:0") << "the bound port is reported";
+  }
+  const auto first = start_node(true, lone[0].get());
+  SuperNodeOptions options;
+  options.listen = net::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0);
+  options.login_server_key = login.public_key();
+  options.directory = lone[1].get();
+  const auto first_address = net::parse_host_port(first->self_address());
+  ASSERT_TRUE(first_address);
+  options.peers = {*first_address};
+  const auto key = identity::SigningKey::generate();
+  SuperNode second(io, key, options, [](const std::string&) {});
+
+  ASSERT_TRUE(run_until([&] { return lone[0]->stats().bootstraps == 1; }, kDirectoryDeadline))
+      << "the first node never joined through the second's directory";
+  EXPECT_TRUE(run_until(
+      [&] {
+        return lone[0]->stats().directory_peers >= 1 && lone[1]->stats().directory_peers >= 1;
+      },
+      kDirectoryDeadline))
+      << "the two directory nodes did not reach each other";
+}
+
 TEST_F(SuperNodeDirectoryTest, AnonymousClientsNeitherPublishNorSearch) {
   const auto node = start_node(true, directories_[0].get());
   auto anonymous = connect(*node);
