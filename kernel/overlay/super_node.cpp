@@ -42,8 +42,6 @@ constexpr double kStunBurst = 40;
 constexpr std::size_t kMaxStunSources = 10'000;
 // A meter idle this long is full again, so it can be forgotten.
 constexpr auto kStunMeterIdle = std::chrono::seconds(3);
-// A link opened only to carry routes closes after this long without one.
-constexpr auto kRouteLinkIdle = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -495,7 +493,7 @@ void SuperNode::State::on_stun(std::span<const std::uint8_t> datagram,
 void SuperNode::State::close_idle_route_links(SteadyClock::time_point now) {
   std::vector<std::shared_ptr<net::TlsConnection>> idle;
   for (const auto& [raw, session] : sessions) {
-    if (session.for_routes && now - session.last_route >= kRouteLinkIdle) {
+    if (session.for_routes && now - session.last_route >= options.route_link_idle) {
       idle.push_back(session.connection);
     }
   }

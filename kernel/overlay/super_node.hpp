@@ -16,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,6 +48,9 @@ struct SuperNodeOptions {
   // max_slots and the byte rate come from config (max_relayed_calls,
   // relay_bytes_per_s); the rest from here.
   MediaRelayLimits relay;
+  // A link this node opened only to forward call routes (to a super node it
+  // does not peer with) closes after this long without a route.
+  std::chrono::seconds route_link_idle{60};
 };
 
 struct SuperNodeStats {

@@ -35,7 +35,7 @@ struct Session {
   Role role = Role::unknown;
   bool outgoing = false;  // a link this node opened to another super node
   // An outgoing link opened only to carry call routes (to a node known by the
-  // key a route pinned): never learnt, closed after kRouteLinkIdle unused.
+  // key a route pinned): never learnt, closed after options.route_link_idle unused.
   bool for_routes = false;
   SteadyClock::time_point last_route{};
   std::optional<SteadyClock::time_point> last_subscribe;

@@ -39,13 +39,16 @@ struct User {
 
 class SuperNodeFixture : public testing::Test {
  protected:
-  std::unique_ptr<SuperNode> start_node(bool with_login_key = true,
-                                        DirectoryService* directory = nullptr) {
+  // adjust, when given, changes the options before the node starts.
+  std::unique_ptr<SuperNode> start_node(
+      bool with_login_key = true, DirectoryService* directory = nullptr,
+      const std::function<void(SuperNodeOptions&)>& adjust = nullptr) {
     SuperNodeOptions options;
     options.listen = net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0);
     options.stun = udp::endpoint(asio::ip::make_address("127.0.0.1"), 0);
     if (with_login_key) options.login_server_key = login.public_key();
     options.directory = directory;
+    if (adjust) adjust(options);
     node_keys.push_back(std::make_unique<identity::SigningKey>(identity::SigningKey::generate()));
     return std::make_unique<SuperNode>(io, *node_keys.back(), options,
                                        [](const std::string& line) { (void)line; });

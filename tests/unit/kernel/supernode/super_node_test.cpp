@@ -249,6 +249,29 @@ TEST_F(SuperNodeTest, RoutesAcrossTwoSuperNodesAndRelaysTheMedia) {
   EXPECT_EQ(failed->call_route_failed().reason(), "not attached here");
 }
 
+// A link opened only to forward a route is not a peering: it closes once no
+// route has used it for route_link_idle (60 s by default; 1 s here).
+TEST_F(SuperNodeTest, ALinkOpenedOnlyForRoutesClosesWhenIdle) {
+  const auto first =
+      start_node(true, nullptr, [](SuperNodeOptions& options) { options.route_link_idle = 1s; });
+  const auto second = start_node();
+  const auto& second_key = *node_keys.back();
+  const auto caller = attach(*first, alice);
+  const auto callee = attach(*second, bob);
+  caller->send(
+      wrap(route(alice, call_id(5), CALL_SIGNAL_INVITE, "bob", second.get(), &second_key)));
+  ASSERT_TRUE(next(*callee, OverlayMessage::kCallRoute));
+  EXPECT_EQ(first->stats().peers, 1U);
+  const auto opened = std::chrono::steady_clock::now();
+  ASSERT_TRUE(
+      run_until([&] { return first->stats().peers == 0 && second->stats().peers == 0; }, 5s))
+      << "the idle route link stayed open";
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, 900ms) << "closed before it was idle";
+  // The users' own links are untouched.
+  EXPECT_EQ(first->stats().users, 1U);
+  EXPECT_EQ(second->stats().users, 1U);
+}
+
 TEST_F(SuperNodeTest, ARouteToAnUnreachableSuperNodeFailsBack) {
   const auto node = start_node();
   const auto caller = attach(*node, alice);
