@@ -42,9 +42,9 @@ struct CallReport {
   // played sample was written. Benchmarks compute mouth-to-ear delay with them.
   std::int64_t capture_start_ns = 0;
   std::int64_t playback_start_ns = 0;
-  // Path changes during the call (relayed -> direct: at most one), and when
-  // the call left the relay for a direct path: ms after media started, 0 when
-  // it never did.
+  // Path changes during the call (relayed -> direct, and back to the relay
+  // when the direct path goes silent; at most 6), and when the call first
+  // left the relay for a direct path: ms after media started, 0 when never.
   std::uint32_t path_switches = 0;
   double upgraded_after_ms = 0;
 };
