@@ -46,6 +46,13 @@ Table report_table(const call::CallReport& r) {
   table.add_row({"outcome", peer_text(r.outcome)});
   table.add_row({"end reason", peer_text(r.end_reason, 256)});
   table.add_row({"path", r.path.empty() ? "(no media)" : peer_text(r.path)});
+  if (r.path_switches > 0) {
+    table.add_row({"path switches",
+                   std::to_string(r.path_switches) +
+                       (r.upgraded_after_ms > 0
+                            ? " (relayed -> direct after " + fixed(r.upgraded_after_ms, 0) + " ms)"
+                            : "")});
+  }
   table.add_row({"remote media", peer_text(r.remote_media)});
   table.add_row(
       {"codec", peer_text(r.codec) + " at " + std::to_string(r.codec_bitrate_bps) + " bit/s"});

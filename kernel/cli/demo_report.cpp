@@ -68,7 +68,10 @@ void print_call_report(const CallDemoResult& r, std::ostream& out) {
          caller->outcome + (caller->end_reason.empty() ? "" : " (" + caller->end_reason + ")"));
     line("setup time", fixed(caller->setup_ms, 0) + " ms (invite sent -> first media packet)");
     line("path", (caller->path.empty() ? "none" : caller->path) + ", " + r.caller + " sent to " +
-                     caller->remote_media);
+                     caller->remote_media +
+                     (caller->path_switches > 0
+                          ? " (" + std::to_string(caller->path_switches) + " path switches)"
+                          : ""));
     line("codec", caller->codec + " at " + fixed(caller->codec_bitrate_bps / 1000.0, 1) +
                       " kbit/s, SRTP " + caller->cipher);
     line("round trip",

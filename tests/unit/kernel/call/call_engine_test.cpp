@@ -331,8 +331,14 @@ overlay::CallRoute signed_route(const Party& from, const std::string& to,
 // call ids (which once pushed it out of the engine-wide guard) lets a
 // replayed CANCEL or HANGUP of it through.
 TEST_F(CallEngineTest, ReplayedEndOfTheLiveCallIsIgnoredAfterAFloodOfOtherCalls) {
-  auto alice = party("alice");
-  auto bob = party("bob");
+  // Verifying 2,000 signed messages holds the io thread for a second or more
+  // (several under sanitizers on a loaded machine): the ring and media silence
+  // deadlines must outlast the floods, or the call ends for that reason instead.
+  auto patient = fast_options();
+  patient.timeouts.ring = 60s;
+  patient.timeouts.media_silence = 60s;
+  auto alice = party("alice", patient);
+  auto bob = party("bob", patient);
   auto mallory = party("mallory");
   alice->engine->call("bob");
   ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }))
