@@ -253,19 +253,25 @@ def heard_each_other(heard_a, heard_b, first, second, call_s=CALL_S,
                     min_correlation=min_correlation)
 
 
+def change_firewall(wrap, alice, bob, action, event, what, deadline_s):
+    """Deletes (-D) or adds back (-A) the DROP rules and waits for both
+    clients' event line; returns how long that took."""
+    marks = {proc.user: len(proc.log) for proc in (alice, bob)}
+    for rule in DROP_RULES:
+        subprocess.run(wrap + ["iptables", action] + rule, check=True)
+    changed_at = time.monotonic()
+    for proc in (alice, bob):
+        proc.wait_for(event, start=marks[proc.user], deadline_s=deadline_s)
+        print(f"{what} {proc.user} {(time.monotonic() - changed_at) * 1000:.0f} ms after the "
+              "rules changed", flush=True)
+    return time.monotonic() - changed_at
+
+
 def open_firewall(wrap, alice, bob):
     """Deletes the DROP rules (direct UDP passes) and waits for both clients
     to move to direct; returns how long that took."""
-    marks = {proc.user: len(proc.log) for proc in (alice, bob)}
-    for rule in DROP_RULES:
-        subprocess.run(wrap + ["iptables", "-D"] + rule, check=True)
-    opened_at = time.monotonic()
-    for proc in (alice, bob):
-        proc.wait_for(r"call: path: relayed -> direct", start=marks[proc.user],
-                      deadline_s=CALL_S)
-        print(f"SWITCH {proc.user} moved to direct "
-              f"{(time.monotonic() - opened_at) * 1000:.0f} ms after the rules went", flush=True)
-    return time.monotonic() - opened_at
+    return change_firewall(wrap, alice, bob, "-D", r"call: path: relayed -> direct",
+                           "SWITCH to direct:", CALL_S)
 
 
 def case_relayed():
@@ -334,16 +340,8 @@ def case_direct_closes_again():
             alice.wait_for(r"call: active: relayed")
             bob.wait_for(r"call: active: relayed")
             open_firewall(wrap, alice, bob)
-            marks = {proc.user: len(proc.log) for proc in (alice, bob)}
-            for rule in DROP_RULES:
-                subprocess.run(wrap + ["iptables", "-A"] + rule, check=True)
-            closed_at = time.monotonic()
-            for proc in (alice, bob):
-                proc.wait_for(r"call: path: direct -> relayed", start=marks[proc.user],
-                              deadline_s=call_s)
-                print(f"FALLBACK {proc.user} back on the relay "
-                      f"{(time.monotonic() - closed_at) * 1000:.0f} ms after the rules came back",
-                      flush=True)
+            change_firewall(wrap, alice, bob, "-A", r"call: path: direct -> relayed",
+                            "FALLBACK to the relay:", call_s)
             ra, rb = end_blocked_call(net, alice, bob, "relayed, direct, relayed again,", call_s)
             check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
                   f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
