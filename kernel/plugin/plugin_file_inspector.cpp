@@ -3,12 +3,12 @@
 #include <elf.h>
 
 #include <array>
-#include <boost/dll/library_info.hpp>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 
 #include "parley/abi/plugin.h"
+#include "plugin/elf_symbols.hpp"
 
 namespace parley::plugin {
 namespace {
@@ -92,13 +92,9 @@ InspectionResult inspect_plugin_file(const std::filesystem::path& path) {
   if (size > kMaxPluginFileBytes) return refuse("file too large to be a plugin");
   if (auto problem = check_elf_header(path, size); !problem.empty()) return refuse(problem);
 
-  std::vector<std::string> symbols;
-  try {
-    boost::dll::library_info info(path.string(), /*throw_if_not_native=*/true);
-    symbols = info.symbols();
-  } catch (const std::exception& exception) {
-    return refuse(std::string("unreadable library: ") + exception.what());
-  }
+  auto exported = exported_symbols(path, size);
+  if (!exported.error.empty()) return refuse(exported.error);
+  const auto& symbols = exported.names;
 
   const std::string_view prefix = PARLEY_ENTRY_NAME_PREFIX;
   const std::string ours = prefix.data() + std::to_string(PARLEY_ABI_VERSION);

@@ -1,0 +1,25 @@
+// The names a shared library exports, read from its dynamic symbol table
+// (.dynsym: what dlsym searches) with every offset, size and name bounded,
+// since the file may be hostile. Boost.DLL's library_info is not used for
+// this: it reads .symtab without such checks (an empty table, or a name
+// offset past the string table, reads out of bounds; found by the
+// plugin_inspect fuzzer).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace parley::plugin {
+
+struct ElfSymbols {
+  std::vector<std::string> names;  // defined, global or weak, default visibility
+  std::string error;               // one line when the table cannot be read
+};
+
+// For a 64-bit little-endian ELF file of file_size bytes whose header and
+// section table were already checked to lie inside the file.
+ElfSymbols exported_symbols(const std::filesystem::path& path, std::uintmax_t file_size);
+
+}  // namespace parley::plugin
