@@ -150,10 +150,7 @@ void CallEngine::State::start_media() {
     call->media =
         std::make_unique<MediaSession>(io, socket, std::move(config), result, std::move(events));
   } catch (const std::exception& error) {
-    CallMessage hangup;
-    hangup.mutable_hangup()->set_reason("media could not start");
-    send(*call, std::move(hangup));
-    finish("failed", std::string("media: ") + error.what());
+    hang_up_and_finish("media could not start", "failed", std::string("media: ") + error.what());
     return;
   }
   call->media->start();
@@ -201,22 +198,29 @@ void CallEngine::State::hang_up(const std::string& reason, bool by_user) {
         reject(reason);
         return;
       }
-      {
-        CallMessage cancel;
-        cancel.mutable_cancel();
-        send(*call, std::move(cancel));
-      }
-      finish("cancelled", reason);
+      cancel_and_finish("cancelled", reason);
       return;
     case CallState::connecting:
     case CallState::active: break;
   }
   // Media first: nothing more leaves after the BYE, whatever signaling does.
   if (call->media) call->media->stop(true);
+  hang_up_and_finish(reason, by_user ? "completed" : "failed", reason);
+}
+
+void CallEngine::State::cancel_and_finish(const std::string& outcome, const std::string& reason) {
+  CallMessage cancel;
+  cancel.mutable_cancel();
+  send(*call, std::move(cancel));
+  finish(outcome, reason);
+}
+
+void CallEngine::State::hang_up_and_finish(const std::string& told_peer, const std::string& outcome,
+                                           const std::string& reason) {
   CallMessage hangup;
-  hangup.mutable_hangup()->set_reason(reason);
+  hangup.mutable_hangup()->set_reason(told_peer);
   send(*call, std::move(hangup));
-  finish(by_user ? "completed" : "failed", reason);
+  finish(outcome, reason);
 }
 
 // --- steps ----------------------------------------------------------------------

@@ -118,6 +118,10 @@ struct CallEngine::State : std::enable_shared_from_this<State> {
   void start_media();
   void arm_step(std::chrono::milliseconds after, std::function<void()> expired);
   void finish(const std::string& outcome, const std::string& reason, bool notify = true);
+  // Tell the peer (CANCEL before an answer, HANGUP after), then finish.
+  void cancel_and_finish(const std::string& outcome, const std::string& reason);
+  void hang_up_and_finish(const std::string& told_peer, const std::string& outcome,
+                          const std::string& reason);
   [[nodiscard]] CallReport report_of(const Call& current) const;
 
   boost::asio::io_context& io;

@@ -185,10 +185,7 @@ void CallEngine::State::on_found(const std::string& call_id, std::vector<overlay
     return;
   }
   arm_step(options.timeouts.invite, [this] {
-    CallMessage cancel;
-    cancel.mutable_cancel();
-    send(*call, std::move(cancel));
-    finish("unreachable", call->peer + "'s client did not answer the invite");
+    cancel_and_finish("unreachable", call->peer + "'s client did not answer the invite");
   });
 }
 
@@ -323,12 +320,8 @@ void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMes
 void CallEngine::State::on_ringing() {
   call->state = CallState::ringing;
   event("ringing");
-  arm_step(options.timeouts.ring, [this] {
-    CallMessage cancel;
-    cancel.mutable_cancel();
-    send(*call, std::move(cancel));
-    finish("timeout", call->peer + " did not answer");
-  });
+  arm_step(options.timeouts.ring,
+           [this] { cancel_and_finish("timeout", call->peer + " did not answer"); });
 }
 
 void CallEngine::State::on_accept(const CallMessage& message) {
@@ -337,10 +330,7 @@ void CallEngine::State::on_accept(const CallMessage& message) {
       std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()),
       identity::Clock::now());
   if (!finish_step.ok()) {
-    CallMessage hangup;
-    hangup.mutable_hangup()->set_reason("handshake failed");
-    send(*call, std::move(hangup));
-    finish("failed", "handshake: " + finish_step.reason);
+    hang_up_and_finish("handshake failed", "failed", "handshake: " + finish_step.reason);
     return;
   }
   CallMessage confirm;
@@ -360,10 +350,7 @@ void CallEngine::State::on_confirm(const CallMessage& message) {
                 finish_message.size()),
       identity::Clock::now());
   if (!done.ok()) {
-    CallMessage hangup;
-    hangup.mutable_hangup()->set_reason("handshake failed");
-    send(*call, std::move(hangup));
-    finish("failed", "handshake: " + done.reason);
+    hang_up_and_finish("handshake failed", "failed", "handshake: " + done.reason);
     return;
   }
   start_media();
