@@ -113,22 +113,29 @@ void MediaRelay::expire(Clock::time_point now) {
 
 RelayCookie MediaRelay::cookie(const RelayToken& token, const udp::endpoint& address,
                                std::int64_t bucket) const {
-  std::vector<std::uint8_t> input(token.begin(), token.end());
+  // token | address (4 or 16 bytes) | port | bucket, on the stack: this runs per datagram.
+  std::array<std::uint8_t, sizeof(RelayToken) + 16 + 2 + 8> input{};
+  std::size_t size = 0;
+  const auto append = [&](std::span<const std::uint8_t> bytes) {
+    std::copy(bytes.begin(), bytes.end(), input.begin() + static_cast<std::ptrdiff_t>(size));
+    size += bytes.size();
+  };
+  append(token);
   if (address.address().is_v4()) {
-    const auto bytes = address.address().to_v4().to_bytes();
-    input.insert(input.end(), bytes.begin(), bytes.end());
+    append(address.address().to_v4().to_bytes());
   } else {
-    const auto bytes = address.address().to_v6().to_bytes();
-    input.insert(input.end(), bytes.begin(), bytes.end());
+    append(address.address().to_v6().to_bytes());
   }
-  input.push_back(static_cast<std::uint8_t>(address.port() >> 8));
-  input.push_back(static_cast<std::uint8_t>(address.port() & 0xff));
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    input.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(bucket) >> shift));
+  std::array<std::uint8_t, 10> tail{};
+  tail[0] = static_cast<std::uint8_t>(address.port() >> 8);
+  tail[1] = static_cast<std::uint8_t>(address.port() & 0xff);
+  for (int i = 0; i < 8; ++i) {
+    tail[2 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(bucket) >> (56 - 8 * i));
   }
+  append(tail);
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
   unsigned int length = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), input.data(), input.size(),
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), input.data(), size,
        mac.data(), &length);
   RelayCookie out{};
   std::copy_n(mac.begin(), out.size(), out.begin());
@@ -161,8 +168,10 @@ void MediaRelay::on_response(Slot& slot, int side, const RelayDatagram& datagram
   };
   auto& sender = slot.sides[side];
   const bool silent = now - sender.last_heard >= limits_.relatch_silence;
-  if (!(matches(bucket) || matches(bucket - 1)) ||
-      (sender.latched && *sender.latched != from && !silent)) {
+  // The cheap refusal first: a takeover while the owner talks is dropped
+  // whatever the cookie says, without two HMACs.
+  if ((sender.latched && *sender.latched != from && !silent) ||
+      !(matches(bucket) || matches(bucket - 1))) {
     ++stats_.dropped;  // a forged or stale cookie, or a takeover while the owner talks
     return;
   }
