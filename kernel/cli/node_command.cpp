@@ -151,13 +151,12 @@ std::optional<DirectorySetup> start_directory(asio::io_context& io, const po::va
   setup.service = std::make_unique<overlay::DirectoryService>(io, *setup.plugin, directory);
   // With port 0 the plugin reports the port it chose (directory/1.1); a 1.0
   // plugin cannot, and such a directory node is not advertised to peers.
-  const auto where = setup.service->listen_address();
-  const auto parsed = net::parse_host_port(where);
-  const bool unknown_port = !parsed || parsed->port == 0;
-  say("super-node", "directory on " + where + " (" + setup.plugin->name() + ")" +
-                        (unknown_port ? ", port chosen by a plugin that cannot report it, so not "
-                                        "advertised: give --directory ADDRESS:PORT"
-                                      : ""));
+  say("super-node", "directory on " + setup.service->listen_address() + " (" +
+                        setup.plugin->name() + ")" +
+                        (!setup.service->advertisable()
+                             ? ", port chosen by a plugin that cannot report it, so not "
+                               "advertised: give --directory ADDRESS:PORT"
+                             : ""));
   return setup;
 }
 

@@ -8,11 +8,15 @@
 #include "log/log.hpp"
 
 namespace parley::net {
-std::string address_bucket(const tcp::endpoint& endpoint) {
-  auto address = endpoint.address();
+asio::ip::address unmapped(const asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
   }
+  return address;
+}
+
+std::string address_bucket(const tcp::endpoint& endpoint) {
+  const auto address = unmapped(endpoint.address());
   if (address.is_v4()) return address.to_string();
   auto bytes = address.to_v6().to_bytes();
   std::fill(bytes.begin() + 8, bytes.end(), 0);

@@ -18,6 +18,9 @@ namespace parley::net {
 // The unit one party controls, for per-source limits: an IPv4 address, or an
 // IPv6 /64 ("2001:db8::/64").
 std::string address_bucket(const tcp::endpoint& endpoint);
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual-stack socket reports
+// IPv4 peers) as the IPv4 address it is; any other address unchanged.
+asio::ip::address unmapped(const asio::ip::address& address);
 
 struct TlsServerOptions {
   ConnectionLimits limits;

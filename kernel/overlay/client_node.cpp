@@ -551,7 +551,6 @@ void ClientNode::set_media_addresses(std::vector<std::string> host_ports) {
 }
 
 void ClientNode::set_certificate(std::vector<std::uint8_t> certificate) {
-  if (state_->options.user) state_->options.user->certificate = certificate;
   if (state_->user) state_->user->set_certificate(std::move(certificate));
 }
 

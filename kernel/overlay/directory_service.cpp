@@ -14,6 +14,7 @@
 
 #include "identity/user_id.hpp"
 #include "net/numeric_endpoint.hpp"
+#include "net/tls_client.hpp"
 
 namespace parley::overlay {
 namespace {
@@ -69,6 +70,8 @@ struct DirectoryService::Impl {
   DirectoryServiceOptions options;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   std::optional<plugin::DirectoryNode> node;
+  std::string address;      // listen_address()
+  bool port_known = false;  // advertisable()
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -165,6 +168,17 @@ DirectoryService::DirectoryService(boost::asio::io_context& io,
                                    DirectoryServiceOptions options)
     : impl_(std::make_shared<Impl>(io, std::move(options))) {
   impl_->node.emplace(plugin.start(impl_->options.node));
+  // The bound port never changes: the address is worked out once.
+  impl_->address = impl_->options.node.listen;
+  const auto configured =
+      net::parse_numeric_endpoint<boost::asio::ip::udp::endpoint>(impl_->options.node.listen);
+  if (configured && configured->port() == 0) {
+    const auto bound = impl_->node->bound_port();
+    impl_->address = net::HostPort{configured->address().to_string(), bound}.to_string();
+    impl_->port_known = bound != 0;
+  } else {
+    impl_->port_known = configured.has_value();
+  }
   impl_->worker = std::thread([impl = impl_.get()] { impl->run_jobs(); });
 }
 
@@ -182,12 +196,11 @@ DirectoryService::~DirectoryService() {
 }
 
 std::string DirectoryService::listen_address() const {
-  const auto& configured = impl_->options.node.listen;
-  const auto parsed = net::parse_numeric_endpoint<boost::asio::ip::udp::endpoint>(configured);
-  if (!parsed || parsed->port() != 0) return configured;
-  const auto host = parsed->address().to_string();
-  return (parsed->address().is_v6() ? "[" + host + "]" : host) + ":" +
-         std::to_string(impl_->node->bound_port());
+  return impl_->address;
+}
+
+bool DirectoryService::advertisable() const {
+  return impl_->port_known;
 }
 
 void DirectoryService::bootstrap(const std::string& address) {

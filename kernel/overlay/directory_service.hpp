@@ -64,6 +64,9 @@ class DirectoryService {
   // configured, with the port the plugin bound in place of a configured 0
   // (directory/1.1; a 1.0 plugin leaves it 0, and callers do not advertise that).
   [[nodiscard]] std::string listen_address() const;
+  // Whether listen_address() names a reachable port (not a 0 that a
+  // directory/1.0 plugin could not replace), so peers may be told of it.
+  [[nodiscard]] bool advertisable() const;
   // Joins through another directory node ("host:port", numeric), learnt from
   // a peer. Runs on the worker; dropped when the queue is full or the plugin
   // has no such call (directory/1.0).

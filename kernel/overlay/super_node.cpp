@@ -289,11 +289,8 @@ void SuperNode::State::join_peer_directory(const Session& session, const Peer& p
   if (options.directory == nullptr || peer.directory_host_port().empty()) return;
   const auto advertised = net::parse_host_port(peer.directory_host_port());
   if (!advertised || advertised->port == 0) return;
-  const auto remote = session.connection->remote_endpoint().address();
-  const net::HostPort through{remote.is_v4() || !remote.to_v6().is_v4_mapped()
-                                  ? remote.to_string()
-                                  : remote.to_v6().to_v4().to_string(),
-                              advertised->port};
+  const net::HostPort through{
+      net::unmapped(session.connection->remote_endpoint().address()).to_string(), advertised->port};
   const auto address = through.to_string();
   if (directory_joined.size() >= kMaxDirectoryJoins || !directory_joined.insert(address).second) {
     return;
@@ -378,11 +375,8 @@ void SuperNode::State::on_link(const std::string& address,
   OverlayMessage peer;
   peer.mutable_peer()->set_listen_host_port(self_address);
   peer.mutable_peer()->set_key(key_bytes(key.public_key()));
-  if (options.directory != nullptr) {
-    // Port 0 names no reachable node (a directory/1.0 plugin cannot say what it bound).
-    const auto directory = options.directory->listen_address();
-    const auto parsed = net::parse_host_port(directory);
-    if (parsed && parsed->port != 0) peer.mutable_peer()->set_directory_host_port(directory);
+  if (options.directory != nullptr && options.directory->advertisable()) {
+    peer.mutable_peer()->set_directory_host_port(options.directory->listen_address());
   }
   send(*link, peer);
   if (!for_routes) {

@@ -42,10 +42,7 @@ std::span<const KindSpec> all_kinds() {
 }
 
 const KindSpec* find_kind(parley_kind kind) {
-  for (const auto& spec : kKinds) {
-    if (spec.kind == kind) return &spec;
-  }
-  return nullptr;
+  return find_kind_number(static_cast<std::uint32_t>(kind));
 }
 
 const KindSpec* find_kind_number(std::uint32_t number) {
