@@ -116,10 +116,9 @@ void AudioStream::write(std::span<const std::int16_t> pcm) {
 
 AudioStreamStats AudioStream::stats() const {
   // Tables from before stream_stats end earlier: read only what the plugin has.
-  const bool has_stats = plugin_.api_size_ >= offsetof(parley_audio_device_api, stream_stats) +
-                                                  sizeof(plugin_.api_->stream_stats) &&
-                         plugin_.api_->stream_stats != nullptr;
-  if (!has_stats) return {};
+  if (!PARLEY_TABLE_HAS(plugin_.api_, plugin_.api_size_, parley_audio_device_api, stream_stats)) {
+    return {};
+  }
   parley_audio_stream_stats c{};
   c.struct_size = sizeof c;
   check(plugin_.api_->stream_stats(handle_, &c), "stream_stats");

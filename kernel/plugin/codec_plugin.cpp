@@ -24,8 +24,7 @@ CodecPlugin::CodecPlugin(const Offer& offer)
 
 bool CodecPlugin::supports_update() const {
   // codec/1.0 tables end before encoder_update: read only what the plugin has.
-  return api_size_ >= offsetof(parley_codec_api, encoder_update) + sizeof(api_->encoder_update) &&
-         api_->encoder_update != nullptr;
+  return PARLEY_TABLE_HAS(api_, api_size_, parley_codec_api, encoder_update);
 }
 
 CodecEncoder CodecPlugin::make_encoder(const parley_codec_params& params) const {

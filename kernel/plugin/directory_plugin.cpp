@@ -213,17 +213,13 @@ std::uint32_t DirectoryNode::peer_count() const {
 
 std::uint16_t DirectoryNode::bound_port() const {
   const auto& plugin = engine_->plugin;
-  if (!plugin.has(offsetof(parley_directory_api, bound_port), sizeof(plugin.api_->bound_port)) ||
-      plugin.api_->bound_port == nullptr) {
-    return 0;
-  }
+  if (!PARLEY_TABLE_HAS(plugin.api_, plugin.api_size_, parley_directory_api, bound_port)) return 0;
   return plugin.api_->bound_port(engine_->handle);
 }
 
 bool DirectoryNode::bootstrap(std::string_view address) const {
   const auto& plugin = engine_->plugin;
-  if (!plugin.has(offsetof(parley_directory_api, bootstrap), sizeof(plugin.api_->bootstrap)) ||
-      plugin.api_->bootstrap == nullptr) {
+  if (!PARLEY_TABLE_HAS(plugin.api_, plugin.api_size_, parley_directory_api, bootstrap)) {
     return false;
   }
   check(plugin.api_->bootstrap(engine_->handle, to_c(address)), plugin.name_, "bootstrap");

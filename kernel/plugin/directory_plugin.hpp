@@ -62,10 +62,6 @@ class DirectoryPlugin {
  private:
   friend class DirectoryNode;
   friend class DirectorySubscription;
-  // Whether the table reaches member (minor additions after 1.0).
-  [[nodiscard]] bool has(std::size_t member_offset, std::size_t member_size) const {
-    return api_size_ >= member_offset + member_size;
-  }
   const parley_directory_api* api_;
   std::size_t api_size_;
   std::string name_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -37,6 +38,17 @@ struct InterfaceRecord {
   const void* api = nullptr;  // the kind's table, e.g. const parley_codec_api*
   std::size_t api_size = 0;   // its struct_size: what an older minor lacks is absent
 };
+
+// Whether a plugin's table, api_size bytes long (its struct_size), reaches a
+// member: minor versions append members, so an older plugin's table ends
+// before them and they must not be read.
+constexpr bool table_reaches(std::size_t api_size, std::size_t offset, std::size_t size) {
+  return api_size >= offset + size;
+}
+// ...and sets it. Type is the table's type, api a pointer to it.
+#define PARLEY_TABLE_HAS(api, api_size, Type, member)                                           \
+  (::parley::plugin::table_reaches((api_size), offsetof(Type, member), sizeof(Type::member)) && \
+   (api)->member != nullptr)
 
 struct PluginRecord {
   std::filesystem::path path;
