@@ -28,18 +28,9 @@ bool inside(std::uint64_t offset, std::uint64_t size, std::uintmax_t file_size) 
 
 }  // namespace
 
-ElfSymbols exported_symbols(const std::filesystem::path& path, std::uintmax_t file_size) {
-  std::ifstream file(path, std::ios::binary);
-  Elf64_Ehdr header{};
-  if (!read_at(file, 0, &header, sizeof header)) return failed("cannot read the ELF header");
-  if (header.e_shnum == 0 ||
-      !inside(header.e_shoff, std::uint64_t{header.e_shnum} * sizeof(Elf64_Shdr), file_size)) {
-    return failed("no section headers to find its symbols by");
-  }
-  std::vector<Elf64_Shdr> sections(header.e_shnum);
-  if (!read_at(file, header.e_shoff, sections.data(), sections.size() * sizeof(Elf64_Shdr))) {
-    return failed("cannot read section headers");
-  }
+ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sections,
+                            std::uintmax_t file_size) {
+  if (sections.empty()) return failed("no section headers to find its symbols by");
 
   const Elf64_Shdr* table = nullptr;
   for (const auto& section : sections) {

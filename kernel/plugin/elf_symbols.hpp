@@ -6,8 +6,11 @@
 // plugin_inspect fuzzer).
 #pragma once
 
+#include <elf.h>
+
 #include <cstdint>
-#include <filesystem>
+#include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,8 +21,9 @@ struct ElfSymbols {
   std::string error;               // one line when the table cannot be read
 };
 
-// For a 64-bit little-endian ELF file of file_size bytes whose header and
-// section table were already checked to lie inside the file.
-ElfSymbols exported_symbols(const std::filesystem::path& path, std::uintmax_t file_size);
+// For a 64-bit little-endian ELF file of file_size bytes, open in file, with
+// its section headers (already read, and checked to lie inside the file).
+ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sections,
+                            std::uintmax_t file_size);
 
 }  // namespace parley::plugin

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "parley/abi/plugin.h"
 #include "plugin/elf_symbols.hpp"
@@ -29,9 +30,9 @@ constexpr std::uint16_t kHostMachine = EM_NONE;
 #endif
 
 // Checks the ELF header and that every table it points at lies inside the file,
-// which is how a truncated copy shows itself.
-std::string check_elf_header(const std::filesystem::path& path, std::uintmax_t file_size) {
-  std::ifstream file(path, std::ios::binary);
+// which is how a truncated copy shows itself; keeps the section headers read.
+std::string check_elf_header(std::ifstream& file, std::uintmax_t file_size,
+                             std::vector<Elf64_Shdr>& sections) {
   Elf64_Ehdr header{};
   file.read(reinterpret_cast<char*>(&header), sizeof header);
   const auto bytes_read = static_cast<std::size_t>(file.gcount());
@@ -75,6 +76,7 @@ std::string check_elf_header(const std::filesystem::path& path, std::uintmax_t f
       return "truncated library: section " + std::to_string(i) +
              " extends past the end of the file";
     }
+    sections.push_back(section);
   }
   return {};
 }
@@ -90,9 +92,13 @@ InspectionResult inspect_plugin_file(const std::filesystem::path& path) {
   const auto size = std::filesystem::file_size(path, error);
   if (error) return refuse("cannot read file size: " + error.message());
   if (size > kMaxPluginFileBytes) return refuse("file too large to be a plugin");
-  if (auto problem = check_elf_header(path, size); !problem.empty()) return refuse(problem);
+  std::ifstream file(path, std::ios::binary);
+  std::vector<Elf64_Shdr> sections;
+  if (auto problem = check_elf_header(file, size, sections); !problem.empty()) {
+    return refuse(problem);
+  }
 
-  auto exported = exported_symbols(path, size);
+  auto exported = exported_symbols(file, sections, size);
   if (!exported.error.empty()) return refuse(exported.error);
   const auto& symbols = exported.names;
 
