@@ -71,12 +71,7 @@ fs::path make_work_dir(const std::optional<fs::path>& wanted) {
 // user's other settings are left out: the demo's network runs on defaults.
 std::string child_config(const config::Settings& settings) {
   std::ostringstream text;
-  static constexpr std::pair<log::Level, const char*> kLevels[] = {
-      {log::Level::trace, "trace"}, {log::Level::debug, "debug"}, {log::Level::info, "info"},
-      {log::Level::warn, "warn"},   {log::Level::error, "error"}, {log::Level::off, "off"}};
-  for (const auto& [level, name] : kLevels) {
-    if (level == settings.log_level) text << "[log]\nlevel = " << name << "\n";
-  }
+  text << "[log]\nlevel = " << log::level_name(settings.log_level) << "\n";
   text << "[plugins]\nsystem = " << (settings.system_plugins ? "true" : "false") << "\n";
   // The children's own user plugin folder is in the demo's work folder, so
   // the demo's is listed in its place, after the extra folders, as for the demo.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/client_app.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
 #include "cli/demo_call.hpp"
@@ -17,9 +18,6 @@
 
 namespace parley::cli {
 namespace {
-
-// Exit status of a call that did not complete (as `parley client --call`).
-constexpr int kExitCallFailed = 4;
 
 constexpr const char* kUsage =
     "Usage: parley demo [--json] [--call-seconds S] [--work-dir DIR]\n"

@@ -320,15 +320,6 @@ const std::string& Children::name(std::size_t index) const {
   return children_.at(index).spec.name;
 }
 
-std::size_t Children::line_count(std::size_t index) const {
-  const auto& child = children_.at(index);
-  return child.dropped + child.lines.size();
-}
-
-bool Children::running(std::size_t index) const {
-  return !children_.at(index).exit_status;
-}
-
 std::string Children::tail(std::size_t index, std::size_t n) const {
   const auto& lines = children_.at(index).lines;
   std::string text;

@@ -77,8 +77,6 @@ class Children {
   void stop_all(std::chrono::milliseconds grace);
 
   [[nodiscard]] const std::string& name(std::size_t child) const;
-  [[nodiscard]] std::size_t line_count(std::size_t child) const;
-  [[nodiscard]] bool running(std::size_t child) const;
   // The last n lines, each indented, for error messages.
   [[nodiscard]] std::string tail(std::size_t child, std::size_t n = 15) const;
 

@@ -26,6 +26,10 @@ bool enabled(Level at) {
   return at >= g_level.load() && at != Level::off;
 }
 
+std::string_view level_name(Level level) {
+  return kNames.at(static_cast<std::size_t>(level));
+}
+
 std::optional<Level> parse_level(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {
     if (kNames[i] == name) return static_cast<Level>(i);

@@ -13,6 +13,8 @@ enum class Level { trace = 0, debug, info, warn, error, off };
 void set_level(Level level);
 Level level();
 std::optional<Level> parse_level(std::string_view name);
+// The name parse_level reads ("trace" ... "off").
+std::string_view level_name(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view source, std::string_view message);
 
