@@ -142,7 +142,7 @@ try:
     c4.stop()
 
     # SIGKILL the super node c1 is attached to: c1 must re-attach elsewhere.
-    marks = {c.name: len(c.log) for c in (c1, c2)}
+    marks = {c.name: c.mark() for c in (c1, c2)}
     killed_at = time.monotonic()
     sn1.proc.kill()
     sn1.proc.wait()
@@ -161,7 +161,7 @@ try:
     # A super node that hangs (SIGSTOP: the TCP connection stays open) is
     # found out by the keep-alive timeout, and the client moves on.
     current = by_address[again.group(1)]
-    marks = {c.name: len(c.log) for c in (c1, c2)}
+    marks = {c.name: c.mark() for c in (c1, c2)}
     stopped_at = time.monotonic()
     current.proc.send_signal(signal.SIGSTOP)
     try:
