@@ -256,9 +256,20 @@ void CallEngine::State::on_route(const overlay::CallRoute& route) {
 
 void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMessage& message) {
   if (call && call->id == message.call_id()) return;  // a repeat of the invite: one call
-  // Past its share a sender's invites are dropped unanswered: no reply to
-  // sign, no place taken in the replay guard.
-  if (!invite_meter.admit(message.from_user(), SteadyClock::now())) return;
+  // Past its share a sender's invites take no place in the replay guard. The
+  // first refusal of a window is answered, so a genuine caller who redials
+  // learns when to try again; the rest are dropped with nothing to sign.
+  const auto admission = invite_meter.admit(message.from_user(), SteadyClock::now());
+  if (admission.verdict == InviteMeter::Verdict::refused_silently) return;
+  if (admission.verdict == InviteMeter::Verdict::refused_tell) {
+    const auto retry = std::to_string(admission.retry_after.count());
+    event("refused a call from " + message.from_user() + ": more than " +
+          std::to_string(kInvitesPerSender) + " calls a minute; may call again in " + retry + " s");
+    CallMessage reject;
+    reject.mutable_reject()->set_reason("too many calls; try again in " + retry + " s");
+    send_stray_reply(route, message, std::move(reject));
+    return;
+  }
   if (call) {
     event("busy: " + message.from_user() + " calls while in a call with " + call->peer);
     CallMessage busy;

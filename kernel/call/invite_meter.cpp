@@ -1,31 +1,42 @@
 #include "call/invite_meter.hpp"
 
+#include <algorithm>
 #include <iterator>
 
 namespace parley::call {
 
-void InviteMeter::forget_expired(std::deque<Clock::time_point>& times,
-                                 Clock::time_point now) const {
+void InviteMeter::forget_expired(Sender& sender, Clock::time_point now) const {
+  auto& times = sender.admitted;
   while (!times.empty() && now - times.front() >= window_) times.pop_front();
+  if (sender.told && now - *sender.told >= window_) sender.told.reset();
 }
 
-bool InviteMeter::admit(const std::string& sender, Clock::time_point now) {
+InviteMeter::Admission InviteMeter::admit(const std::string& sender, Clock::time_point now) {
   auto found = recent_.find(sender);
   if (found == recent_.end()) {
     if (recent_.size() >= max_senders_) {
       for (auto entry = recent_.begin(); entry != recent_.end();) {
         forget_expired(entry->second, now);
-        entry = entry->second.empty() ? recent_.erase(entry) : std::next(entry);
+        const bool idle = entry->second.admitted.empty() && !entry->second.told;
+        entry = idle ? recent_.erase(entry) : std::next(entry);
       }
-      if (recent_.size() >= max_senders_) return false;
+      if (recent_.size() >= max_senders_) return {Verdict::refused_silently};
     }
-    found = recent_.emplace(sender, std::deque<Clock::time_point>{}).first;
+    found = recent_.emplace(sender, Sender{}).first;
   }
-  auto& times = found->second;
-  forget_expired(times, now);
-  if (times.size() >= per_sender_) return false;
-  times.push_back(now);
-  return true;
+  auto& entry = found->second;
+  forget_expired(entry, now);
+  if (entry.admitted.size() < per_sender_) {
+    entry.admitted.push_back(now);
+    return {Verdict::admitted};
+  }
+  if (entry.told) return {Verdict::refused_silently};
+  entry.told = now;
+  // The oldest admitted invite leaves the window first; round up, so that
+  // trying again after retry_after finds a place.
+  const auto frees_in = window_ - (now - entry.admitted.front());
+  return {Verdict::refused_tell,
+          std::chrono::ceil<std::chrono::seconds>(std::max(frees_in, Clock::duration{0}))};
 }
 
 }  // namespace parley::call

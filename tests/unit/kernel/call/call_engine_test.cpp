@@ -380,9 +380,10 @@ TEST_F(CallEngineTest, ReplayedEndOfTheLiveCallIsIgnoredAfterAFloodOfOtherCalls)
 }
 
 // One certified user flooding invites gets a share of answers, not the
-// whole replay guard: past it the invites are dropped unanswered; others
-// are still answered.
-TEST_F(CallEngineTest, InvitesPastASendersShareAreDroppedUnanswered) {
+// whole replay guard: past it one invite is refused with a reason (a genuine
+// caller redialling learns when to try again) and the rest are dropped
+// unanswered; others are still answered.
+TEST_F(CallEngineTest, InvitesPastASendersShareAreRefusedOnceThenDropped) {
   auto bob = party("bob");
   auto mallory = party("mallory");
   auto carol = party("carol");
@@ -396,21 +397,53 @@ TEST_F(CallEngineTest, InvitesPastASendersShareAreDroppedUnanswered) {
     return std::count_if(network_.sent.begin(), network_.sent.end(),
                          [&](const auto& r) { return r.to_user() == user; });
   };
-  EXPECT_EQ(answers_to("mallory"), static_cast<long>(call::kInvitesPerSender));
+  EXPECT_EQ(answers_to("mallory"), static_cast<long>(call::kInvitesPerSender) + 1);
   EXPECT_EQ(answers_to("carol"), 1);
+  EXPECT_NE(bob->log().find("refused a call from mallory: more than 16 calls a minute"),
+            std::string::npos)
+      << bob->log();
+}
+
+// A genuine caller past the share hears why, through a real engine.
+TEST_F(CallEngineTest, ACallerPastTheShareIsToldWhenToTryAgain) {
+  auto alice = party("alice");
+  auto bob = party("bob");
+  for (std::size_t i = 0; i < call::kInvitesPerSender; ++i) {
+    alice->engine->call("bob");
+    ASSERT_TRUE(run_until([&] { return bob->engine->state() == CallState::ringing; }))
+        << bob->log();
+    bob->engine->reject();
+    ASSERT_TRUE(run_until([&] { return alice->ended.size() == i + 1; })) << alice->log();
+    ASSERT_EQ(alice->ended.back().outcome, "rejected");
+  }
+  alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return alice->ended.size() == call::kInvitesPerSender + 1; }))
+      << alice->log();
+  EXPECT_EQ(alice->ended.back().outcome, "rejected");
+  EXPECT_NE(alice->ended.back().end_reason.find("too many calls; try again in "), std::string::npos)
+      << alice->ended.back().end_reason;
+  EXPECT_EQ(bob->engine->state(), CallState::idle);
 }
 
 TEST(CallInviteMeter, SharePerSenderWithinTheWindowAndBoundedSenders) {
+  using Verdict = call::InviteMeter::Verdict;
   call::InviteMeter meter(2, 2, 1000ms);
   const auto start = call::InviteMeter::Clock::now();
-  EXPECT_TRUE(meter.admit("a", start));
-  EXPECT_TRUE(meter.admit("a", start));
-  EXPECT_FALSE(meter.admit("a", start + 10ms));
-  EXPECT_TRUE(meter.admit("b", start));
-  EXPECT_FALSE(meter.admit("c", start + 10ms));   // two senders tracked already
-  EXPECT_TRUE(meter.admit("a", start + 1000ms));  // the window moved on
-  EXPECT_TRUE(meter.admit("c", start + 1000ms));  // b's entries expired: room again
+  EXPECT_EQ(meter.admit("a", start).verdict, Verdict::admitted);
+  EXPECT_EQ(meter.admit("a", start).verdict, Verdict::admitted);
+  const auto told = meter.admit("a", start + 10ms);
+  EXPECT_EQ(told.verdict, Verdict::refused_tell);
+  EXPECT_EQ(told.retry_after, 1s);  // 990 ms, rounded up
+  EXPECT_EQ(meter.admit("a", start + 20ms).verdict, Verdict::refused_silently);
+  EXPECT_EQ(meter.admit("b", start).verdict, Verdict::admitted);
+  // Two senders tracked already: a third is refused without an answer.
+  EXPECT_EQ(meter.admit("c", start + 10ms).verdict, Verdict::refused_silently);
+  EXPECT_EQ(meter.admit("a", start + 1000ms).verdict, Verdict::admitted);  // the window moved on
+  EXPECT_EQ(meter.admit("c", start + 1000ms).verdict, Verdict::admitted);  // b expired: room
   EXPECT_EQ(meter.senders(), 2u);
+  // The window after a told refusal tells again.
+  EXPECT_EQ(meter.admit("a", start + 1000ms).verdict, Verdict::admitted);
+  EXPECT_EQ(meter.admit("a", start + 1100ms).verdict, Verdict::refused_tell);
 }
 
 // CallRouteFailed is unsigned: it may end our own invite not yet answered,
