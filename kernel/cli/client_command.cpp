@@ -152,14 +152,8 @@ int run_client(const std::vector<std::string>& args, const config::Settings& set
     return usage_error("--duration must be between 0 and 86400 seconds");
   }
   const auto display_name = values["display-name"].as<std::string>();
-  if (display_name.size() > directory::kMaxDisplayNameBytes) {
-    return usage_error("--display-name is at most " +
-                       std::to_string(directory::kMaxDisplayNameBytes) + " bytes");
-  }
-  if (std::any_of(display_name.begin(), display_name.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-    // Presence records refuse them (they could rewrite a reader's terminal).
-    return usage_error("--display-name may not hold control characters (newlines, tabs...)");
+  if (auto problem = directory::display_name_problem(display_name)) {
+    return usage_error("--display-name: " + *problem);
   }
   const bool auto_answer = values.count("auto-answer") != 0;
   const auto call_user = optional_value(values, "call");

@@ -16,8 +16,8 @@
 #include "cli/command_registry.hpp"
 #include "cli/common_options.hpp"
 #include "cli/table.hpp"
+#include "cli/wav_files.hpp"
 #include "config/list_option.hpp"
-#include "log/log.hpp"
 #include "media/codec_lab.hpp"
 #include "media/codec_lab_plot.hpp"
 #include "media/codec_lab_report.hpp"
@@ -57,28 +57,7 @@ std::string lower(std::string text) {
   return text;
 }
 
-// --- the input file, read through the wav audio plugin -------------------------
-
-std::string wav_advice(parley_status status, const fs::path& path) {
-  const std::string convert = "\n  Convert it to 16-bit PCM, e.g.: sox '" + path.string() +
-                              "' -b 16 -e signed-integer fixed.wav   (or: ffmpeg -i '" +
-                              path.string() + "' -c:a pcm_s16le fixed.wav)";
-  switch (status) {
-    case PARLEY_ERR_NOT_FOUND: return "no such file: " + path.string();
-    case PARLEY_ERR_INVALID_ARGUMENT:
-      return path.string() +
-             " is not a well-formed WAV file: not RIFF/WAVE at all, truncated, or with header "
-             "sizes that do not match its contents (the reason is logged above)." +
-             convert;
-    case PARLEY_ERR_UNSUPPORTED:
-      return path.string() +
-             " is a WAV format the lab does not read: it needs 16-bit PCM, mono or stereo, "
-             "8 to 192 kHz (the reason is logged above)." +
-             convert;
-    case PARLEY_ERR_IO: return "cannot read " + path.string() + " (the reason is logged above)";
-    default: return "cannot read " + path.string() + ": " + plugin::describe_status(status);
-  }
-}
+// --- choosing codecs and the cipher overhead --------------------------------------
 
 const plugin::Offer* find_offer(const std::vector<plugin::Ranked>& ranked,
                                 const std::string& name) {
@@ -87,67 +66,6 @@ const plugin::Offer* find_offer(const std::vector<plugin::Ranked>& ranked,
   }
   return nullptr;
 }
-
-plugin::AudioPlugin wav_plugin(const plugin::PluginHost& host) {
-  const auto ranked = host.ranked(PARLEY_KIND_AUDIO_DEVICE);
-  const auto* offer = find_offer(ranked, "wav");
-  if (offer == nullptr) {
-    throw std::runtime_error(
-        "the codec lab reads and writes WAV files through the \"wav\" audio plugin, which is not "
-        "installed or is denied by policy (see `parley plugins list`)");
-  }
-  return plugin::AudioPlugin(*offer);
-}
-
-media::CodecLabAudio read_wav(const plugin::AudioPlugin& wav, const fs::path& path) {
-  plugin::AudioStreamRequest request;
-  request.device_id = path.string();
-  request.direction = PARLEY_AUDIO_CAPTURE;
-  request.frame_samples = 4096;
-  try {
-    auto stream = wav.open(request);
-    media::CodecLabAudio audio;
-    audio.sample_rate_hz = stream.format().sample_rate_hz;
-    audio.channels = stream.format().channels;
-    std::vector<std::int16_t> block(std::size_t{4096} * audio.channels);
-    while (const auto frames = stream.read(block)) {
-      audio.samples.insert(audio.samples.end(), block.begin(),
-                           block.begin() + static_cast<std::ptrdiff_t>(frames * audio.channels));
-    }
-    if (audio.samples.empty()) throw std::runtime_error(path.string() + " holds no audio");
-    return audio;
-  } catch (const plugin::PluginCallError& error) {
-    // The plugin's own reason travels only through the host log (at warn
-    // level): when the user silenced that, open once more with it on.
-    if (error.status() != PARLEY_ERR_NOT_FOUND && !log::enabled(log::Level::warn)) {
-      const auto level = log::level();
-      log::set_level(log::Level::debug);
-      try {
-        [[maybe_unused]] const auto again = wav.open(request);
-      } catch (const plugin::PluginCallError&) {
-      }
-      log::set_level(level);
-    }
-    throw std::runtime_error(wav_advice(error.status(), path));
-  }
-}
-
-void write_wav(const plugin::AudioPlugin& wav, const fs::path& path, std::uint32_t rate_hz,
-               std::uint32_t channels, const std::vector<std::int16_t>& samples) {
-  plugin::AudioStreamRequest request;
-  request.device_id = path.string();
-  request.direction = PARLEY_AUDIO_PLAYBACK;
-  request.sample_rate_hz = rate_hz;
-  request.channels = channels;
-  request.frame_samples = 4096;
-  auto stream = wav.open(request);
-  const std::size_t block = std::size_t{4096} * channels;
-  for (std::size_t offset = 0; offset < samples.size(); offset += block) {
-    stream.write(std::span(samples).subspan(offset, std::min(block, samples.size() - offset)));
-  }
-}
-
-// --- choosing codecs and the cipher overhead --------------------------------------
 
 std::vector<plugin::Offer> chosen_codecs(const plugin::PluginHost& host,
                                          const std::vector<std::string>& names) {
@@ -453,14 +371,22 @@ Options parse(const po::variables_map& values) {
   return options;
 }
 
+media::CodecLabAudio lab_audio(WavAudio file) {
+  media::CodecLabAudio audio;
+  audio.samples = std::move(file.samples);
+  audio.sample_rate_hz = file.sample_rate_hz;
+  audio.channels = file.channels;
+  return audio;
+}
+
 std::string loss_label(double loss_pct) {
   return fixed(loss_pct, loss_pct == std::floor(loss_pct) ? 0 : 1);
 }
 
 int run_lab(const Options& options, const config::Settings& settings) {
   const plugin::PluginHost host(settings);
-  const auto wav = wav_plugin(host);
-  const auto input = read_wav(wav, options.input);
+  const auto wav = wav_plugin(host, "the codec lab");
+  const auto input = lab_audio(read_wav(wav, options.input));
   const auto codecs = chosen_codecs(host, options.codecs);
   const auto cipher = cipher_overhead(host);
   const bool sweep = !options.sweep_loss_pct.empty();
@@ -497,7 +423,7 @@ int run_lab(const Options& options, const config::Settings& settings) {
       if (options.write_wavs) {
         run.wav = options.out_dir /
                   (stem + "." + codec.name() + (sweep ? ".loss" + loss_label(loss) : "") + ".wav");
-        write_wav(wav, run.wav, input.sample_rate_hz, run.result.channels, run.result.decoded);
+        write_wav(wav, run.wav, {run.result.decoded, input.sample_rate_hz, run.result.channels});
       }
       progress.finish();
       runs.push_back(std::move(run));

@@ -62,12 +62,7 @@ std::optional<std::string> bounds_problem(const Presence& presence) {
   if (auto problem = identity::user_id_problem(presence.user_id)) {
     return "the record's user id is invalid: " + *problem;
   }
-  if (presence.display_name.size() > kMaxDisplayNameBytes) {
-    return "the display name is longer than " + std::to_string(kMaxDisplayNameBytes) + " bytes";
-  }
-  if (has_control_character(presence.display_name)) {
-    return "the display name holds control characters";
-  }
+  if (auto problem = display_name_problem(presence.display_name)) return problem;
   if (presence.certificate.empty() ||
       presence.certificate.size() > identity::kMaxCertificateBytes) {
     return "the record's certificate is missing or too long";
@@ -169,6 +164,16 @@ PresenceCheck refused(std::string error) {
 }
 
 }  // namespace
+
+std::optional<std::string> display_name_problem(std::string_view display_name) {
+  if (display_name.size() > kMaxDisplayNameBytes) {
+    return "the display name is longer than " + std::to_string(kMaxDisplayNameBytes) + " bytes";
+  }
+  if (has_control_character(display_name)) {
+    return "the display name holds control characters (newlines, tabs...)";
+  }
+  return std::nullopt;
+}
 
 std::string_view status_name(Status status) {
   switch (status) {

@@ -28,6 +28,10 @@ inline constexpr std::chrono::milliseconds kPresenceClockSkew{60'000};
 // A record living longer than this is refused: a stolen one must not last.
 inline constexpr std::chrono::milliseconds kMaxPresenceLifetime{3'600'000};
 
+// Why display_name cannot go in a record (too long; control characters, which
+// could rewrite a reader's terminal), or nullopt.
+std::optional<std::string> display_name_problem(std::string_view display_name);
+
 enum class Status { online, away, busy, offline };
 std::string_view status_name(Status status);  // "online", "away", "busy", "offline"
 std::optional<Status> parse_status(std::string_view text);

@@ -1,0 +1,36 @@
+// WAV files for the CLI commands (the codec lab's input and output, the
+// demo's sample and recordings), read and written through the "wav" audio
+// plugin like every other audio in Parley, with errors that say how to fix
+// the file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "plugin/audio_plugin.hpp"
+#include "plugin/plugin_host.hpp"
+
+namespace parley::cli {
+
+struct WavAudio {
+  std::vector<std::int16_t> samples;  // interleaved
+  std::uint32_t sample_rate_hz = 0;
+  std::uint32_t channels = 1;
+};
+
+// The "wav" audio plugin; throws std::runtime_error naming who needs it
+// ("the codec lab") when it is not installed or is denied by policy.
+plugin::AudioPlugin wav_plugin(const plugin::PluginHost& host, std::string_view who);
+
+// The whole file. Throws std::runtime_error saying what is wrong and how to
+// convert it, when it cannot be read, holds no audio or is longer than
+// max_seconds (so a huge file is refused, not read into memory).
+WavAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
+                  double max_seconds = 600);
+
+void write_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
+               const WavAudio& audio);
+
+}  // namespace parley::cli
