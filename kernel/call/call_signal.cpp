@@ -2,6 +2,7 @@
 
 #include "call/call_id.hpp"
 #include "identity/handshake_messages.hpp"
+#include "net/byte_view.hpp"
 
 namespace parley::call {
 namespace {
@@ -64,7 +65,7 @@ std::vector<std::uint8_t> sign_call_message(const CallMessage& message,
                                             const identity::SigningKey& identity_key,
                                             std::span<const std::uint8_t> certificate) {
   const auto body = message.SerializeAsString();
-  const std::span body_bytes(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
+  const auto body_bytes = net::byte_view(body);
   const auto signature = identity_key.sign(kCallSignalContext, body_bytes);
   SignedCallMessage signed_message;
   signed_message.set_certificate(certificate.data(), certificate.size());
@@ -101,17 +102,14 @@ VerifiedCallMessage verify_call_message(std::span<const std::uint8_t> payload,
   }
   // Whose certificate it must be is the route's word, checked again against the body below.
   if (route_from_user.empty()) return refuse("the route names no sender");
-  const std::span certificate(reinterpret_cast<const std::uint8_t*>(certificate_text.data()),
-                              certificate_text.size());
+  const auto certificate = net::byte_view(certificate_text);
   const auto check =
       identity::verify_certificate(certificate, login_server_key, now, route_from_user);
   if (!check.ok()) return refuse("sender's certificate: " + check.reason);
 
   const auto& body_text = signed_message.body();
-  const std::span body(reinterpret_cast<const std::uint8_t*>(body_text.data()), body_text.size());
-  const std::span signature(
-      reinterpret_cast<const std::uint8_t*>(signed_message.signature().data()),
-      signed_message.signature().size());
+  const auto body = net::byte_view(body_text);
+  const auto signature = net::byte_view(signed_message.signature());
   if (!identity::verify_signature(check.certificate->subject_key, kCallSignalContext, body,
                                   signature)) {
     return refuse("the signature does not verify");

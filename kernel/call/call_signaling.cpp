@@ -10,6 +10,7 @@
 #include "call/local_candidates.hpp"
 #include "identity/media_keys.hpp"
 #include "log/log.hpp"
+#include "net/byte_view.hpp"
 #include "plugin/codec_plugin.hpp"
 
 namespace parley::call {
@@ -192,8 +193,7 @@ void CallEngine::State::on_found(const std::string& call_id, std::vector<overlay
 // --- incoming -----------------------------------------------------------------
 
 void CallEngine::State::on_route(const overlay::CallRoute& route) {
-  const std::span payload(reinterpret_cast<const std::uint8_t*>(route.payload().data()),
-                          route.payload().size());
+  const auto payload = net::byte_view(route.payload());
   auto verified = verify_call_message(payload, options.user.login_server_key, options.user.user_id,
                                       route.from_user(), identity::Clock::now());
   if (!verified.ok()) {
@@ -282,9 +282,7 @@ void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMes
   auto handshake =
       identity::Handshake::responder(handshake_config(message.from_user()), replay_guard);
   const auto& hello = message.invite().handshake_hello();
-  const auto reply = handshake.receive(
-      std::span(reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size()),
-      identity::Clock::now());
+  const auto reply = handshake.receive(net::byte_view(hello), identity::Clock::now());
   if (!reply.ok()) {
     event("refused a call from " + message.from_user() + ": handshake: " + reply.reason);
     CallMessage reject;
@@ -337,9 +335,7 @@ void CallEngine::State::on_ringing() {
 
 void CallEngine::State::on_accept(const CallMessage& message) {
   const auto& reply = message.accept().handshake_reply();
-  const auto finish_step = call->handshake->receive(
-      std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()),
-      identity::Clock::now());
+  const auto finish_step = call->handshake->receive(net::byte_view(reply), identity::Clock::now());
   if (!finish_step.ok()) {
     hang_up_and_finish("handshake failed", "failed", "handshake: " + finish_step.reason);
     return;
@@ -356,10 +352,8 @@ void CallEngine::State::on_accept(const CallMessage& message) {
 
 void CallEngine::State::on_confirm(const CallMessage& message) {
   const auto& finish_message = message.confirm().handshake_finish();
-  const auto done = call->handshake->receive(
-      std::span(reinterpret_cast<const std::uint8_t*>(finish_message.data()),
-                finish_message.size()),
-      identity::Clock::now());
+  const auto done =
+      call->handshake->receive(net::byte_view(finish_message), identity::Clock::now());
   if (!done.ok()) {
     hang_up_and_finish("handshake failed", "failed", "handshake: " + done.reason);
     return;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "identity/user_id.hpp"
+#include "net/byte_view.hpp"
 #include "net/tls_client.hpp"
 #include "proto/presence.pb.h"
 
@@ -142,8 +143,7 @@ std::optional<std::string> from_body(const presence::PresenceBody& body, Presenc
   out.super_node = body.super_node();
   if (!body.super_node_key().empty()) {
     const auto& key = body.super_node_key();
-    out.super_node_key = identity::PublicKey::from_bytes(
-        std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+    out.super_node_key = identity::PublicKey::from_bytes(net::byte_view(key));
   }
   out.media_addresses.assign(body.media_addresses().begin(), body.media_addresses().end());
   out.status = *status;
@@ -151,10 +151,6 @@ std::optional<std::string> from_body(const presence::PresenceBody& body, Presenc
   out.expires_at_ms = static_cast<std::int64_t>(body.expires_at_ms());
   out.sequence = body.sequence();
   return bounds_problem(out);
-}
-
-std::span<const std::uint8_t> as_bytes(const std::string& text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 PresenceCheck refused(std::string error) {
@@ -210,7 +206,7 @@ std::vector<std::uint8_t> sign_presence(const Presence& presence,
     throw identity::IdentityError("the signing key is not the certificate's subject key");
   }
   const auto body = serialize_deterministic(to_body(presence));
-  const auto signature = identity_key.sign(kPresenceContext, as_bytes(body));
+  const auto signature = identity_key.sign(kPresenceContext, net::byte_view(body));
   presence::PresenceRecord record;
   record.set_body(body);
   record.set_signature(signature.data(), signature.size());
@@ -255,7 +251,8 @@ PresenceCheck verify_presence(std::span<const std::uint8_t> record,
       identity::verify_certificate(presence.certificate, login_server_key, now, presence.user_id);
   if (!certificate.ok()) return refused("the record's certificate: " + certificate.reason);
   if (!identity::verify_signature(certificate.certificate->subject_key, kPresenceContext,
-                                  as_bytes(outer.body()), as_bytes(outer.signature()))) {
+                                  net::byte_view(outer.body()),
+                                  net::byte_view(outer.signature()))) {
     return refused("the record's signature is not by the certified key");
   }
 

@@ -15,6 +15,8 @@
 #include <memory>
 #include <utility>
 
+#include "net/byte_view.hpp"
+
 namespace parley::identity {
 namespace {
 
@@ -67,10 +69,6 @@ KeyBytes run_hkdf(int mode, std::span<const std::uint8_t> key, std::span<const s
   return out;
 }
 
-std::span<const std::uint8_t> as_bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
 }  // namespace
 
 void fill_random(const EntropySource& entropy, std::span<std::uint8_t> out) {
@@ -104,8 +102,8 @@ bool KeyBytes::same_as(std::span<const std::uint8_t> other) const {
 
 std::string KeyBytes::fingerprint() const {
   if (bytes_.empty()) return "fp:empty";
-  std::vector<std::uint8_t> input(as_bytes("parley key fingerprint v1").begin(),
-                                  as_bytes("parley key fingerprint v1").end());
+  const auto label = net::byte_view("parley key fingerprint v1");
+  std::vector<std::uint8_t> input(label.begin(), label.end());
   input.insert(input.end(), bytes_.begin(), bytes_.end());
   const auto digest = sha256(input);
   OPENSSL_cleanse(input.data(), input.size());
@@ -150,7 +148,7 @@ KeyBytes hkdf_expand(std::span<const std::uint8_t> prk, std::span<const std::uin
 
 KeyBytes hkdf_expand(std::span<const std::uint8_t> prk, std::string_view label,
                      std::size_t length) {
-  return hkdf_expand(prk, as_bytes(label), length);
+  return hkdf_expand(prk, net::byte_view(label), length);
 }
 
 EphemeralKey EphemeralKey::generate(const EntropySource& entropy) {
@@ -243,8 +241,8 @@ TrafficSecret TrafficSecret::next() const {
   const std::uint32_t following = generation_ + 1;
   // info = label || generation as u32 big-endian, so each generation's step
   // has its own info even if two secrets ever collided.
-  std::vector<std::uint8_t> info(as_bytes(labels::kNextGeneration).begin(),
-                                 as_bytes(labels::kNextGeneration).end());
+  std::vector<std::uint8_t> info(net::byte_view(labels::kNextGeneration).begin(),
+                                 net::byte_view(labels::kNextGeneration).end());
   for (int shift = 24; shift >= 0; shift -= 8) {
     info.push_back(static_cast<std::uint8_t>(following >> shift));
   }
@@ -273,8 +271,8 @@ std::string safety_number(const PublicKey& first, const PublicKey& second,
   const bool in_order = first.bytes <= second.bytes;
   const auto& low = in_order ? first : second;
   const auto& high = in_order ? second : first;
-  std::vector<std::uint8_t> input(as_bytes(kSafetyNumberLabel).begin(),
-                                  as_bytes(kSafetyNumberLabel).end());
+  std::vector<std::uint8_t> input(net::byte_view(kSafetyNumberLabel).begin(),
+                                  net::byte_view(kSafetyNumberLabel).end());
   input.insert(input.end(), low.bytes.begin(), low.bytes.end());
   input.insert(input.end(), high.bytes.begin(), high.bytes.end());
   input.insert(input.end(), transcript_hash.begin(), transcript_hash.end());

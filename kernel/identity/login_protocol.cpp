@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "identity/user_id.hpp"
+#include "net/byte_view.hpp"
 
 namespace parley::login {
 namespace {
@@ -10,10 +11,6 @@ namespace {
 void append_u8_prefixed(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes) {
   out.push_back(static_cast<std::uint8_t>(bytes.size()));
   out.insert(out.end(), bytes.begin(), bytes.end());
-}
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 DecodedClientMessage bad(std::string reason) {
@@ -46,7 +43,7 @@ std::vector<std::uint8_t> login_proof_message(const Nonce& nonce, std::string_vi
                                               const identity::PublicKey& identity_key,
                                               const identity::PublicKey& server_key) {
   std::vector<std::uint8_t> out(nonce.begin(), nonce.end());
-  append_u8_prefixed(out, as_bytes(user_id));
+  append_u8_prefixed(out, net::byte_view(user_id));
   out.insert(out.end(), identity_key.bytes.begin(), identity_key.bytes.end());
   out.insert(out.end(), server_key.bytes.begin(), server_key.bytes.end());
   return out;
@@ -130,7 +127,7 @@ DecodedClientMessage decode_body(ClientMessage& message) {
     }
     case ClientMessage::kRenew: {
       const auto& request = message.renew();
-      const std::span<const std::uint8_t> certificate = as_bytes(request.certificate());
+      const std::span<const std::uint8_t> certificate = net::byte_view(request.certificate());
       auto parsed = identity::parse_certificate(certificate);
       if (!parsed.certificate) return bad("malformed certificate: " + parsed.error);
       RenewCommand command;

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "log/log.hpp"
+#include "net/byte_view.hpp"
 #include "net/tls_client.hpp"
 #include "overlay/client_user_session.hpp"
 #include "overlay/host_cache.hpp"
@@ -27,8 +28,7 @@ std::string endpoint_text(const udp::endpoint& endpoint) {
 }
 
 std::optional<identity::PublicKey> key_from(const std::string& bytes) {
-  return identity::PublicKey::from_bytes(
-      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  return identity::PublicKey::from_bytes(net::byte_view(bytes));
 }
 
 long long ms_since(Clock::time_point start) {

@@ -5,6 +5,7 @@
 
 #include "identity/user_id.hpp"
 #include "log/log.hpp"
+#include "net/byte_view.hpp"
 #include "overlay/client_buddy_list.hpp"
 
 namespace parley::overlay {
@@ -12,10 +13,6 @@ namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-
-std::span<const std::uint8_t> bytes_of(const std::string& bytes) {
-  return {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
-}
 
 std::string text_of(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -319,7 +316,7 @@ std::vector<FoundUser> UserSession::verified(const SearchResponse& response,
   std::string why;
   for (const auto& record : response.records()) {
     if (best.size() >= kMaxFoundUsers) break;
-    auto check = directory::verify_presence(bytes_of(record), user_.login_server_key, now,
+    auto check = directory::verify_presence(net::byte_view(record), user_.login_server_key, now,
                                             prefix ? std::string_view{} : query);
     if (check.ok() && !search_matches(query, prefix, check.presence->user_id)) {
       check.error = "a record for " + check.presence->user_id + " does not answer the query";
@@ -376,7 +373,7 @@ void UserSession::on_notice(const PresenceNotice& notice) {
     if (on_presence_) on_presence_(user, std::nullopt);
     return;
   }
-  auto check = directory::verify_presence(bytes_of(notice.record()), user_.login_server_key,
+  auto check = directory::verify_presence(net::byte_view(notice.record()), user_.login_server_key,
                                           identity::Clock::now(), user);
   if (!check.ok()) {
     event("dropped a presence notice for " + user + ": " + log::sanitize(check.error, 128));

@@ -2,6 +2,7 @@
 
 #include "identity/certificate.hpp"
 #include "log/log.hpp"
+#include "net/byte_view.hpp"
 #include "overlay/client_node.hpp"
 #include "overlay/stun_binding.hpp"
 #include "overlay/super_node_state.hpp"
@@ -20,8 +21,7 @@ std::string key_bytes(const identity::PublicKey& key) {
 }
 
 std::optional<identity::PublicKey> key_from(const std::string& bytes) {
-  return identity::PublicKey::from_bytes(
-      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  return identity::PublicKey::from_bytes(net::byte_view(bytes));
 }
 
 namespace {
@@ -218,14 +218,12 @@ void SuperNode::State::on_attach(Session& session, const Attach& attach) {
     if (!options.login_server_key) return refuse(session, "this super node takes no users");
     const auto& certificate = attach.certificate();
     const auto check = identity::verify_certificate(
-        std::span(reinterpret_cast<const std::uint8_t*>(certificate.data()), certificate.size()),
-        *options.login_server_key, identity::Clock::now(), {});
+        net::byte_view(certificate), *options.login_server_key, identity::Clock::now(), {});
     if (!check.ok()) return refuse(session, "certificate refused: " + check.reason);
     const auto& binding = session.connection->channel_binding();
     const auto& proof = attach.proof();
-    if (!identity::verify_signature(
-            check.certificate->subject_key, kAttachProofContext, binding,
-            std::span(reinterpret_cast<const std::uint8_t*>(proof.data()), proof.size()))) {
+    if (!identity::verify_signature(check.certificate->subject_key, kAttachProofContext, binding,
+                                    net::byte_view(proof))) {
       return refuse(session, "the proof does not match the certified key on this connection");
     }
     user_id = check.certificate->user_id;

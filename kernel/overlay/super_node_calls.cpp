@@ -7,6 +7,7 @@
 // node, or failed back to its sender. The payload passes through untouched.
 #include "call/call_signal.hpp"
 #include "log/log.hpp"
+#include "net/byte_view.hpp"
 #include "overlay/super_node_state.hpp"
 
 namespace parley::overlay {
@@ -91,9 +92,9 @@ void SuperNode::State::on_call_route(Session& session, CallRoute route) {
 bool SuperNode::State::route_matches_payload(const CallRoute& route) {
   if (!options.login_server_key) return false;
   const auto& payload = route.payload();
-  const auto verified = call::verify_call_message(
-      std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
-      *options.login_server_key, route.to_user(), route.from_user(), identity::Clock::now());
+  const auto verified =
+      call::verify_call_message(net::byte_view(payload), *options.login_server_key, route.to_user(),
+                                route.from_user(), identity::Clock::now());
   return verified.ok() && verified.message->call_id() == route.call_id() &&
          call::signal_kind(*verified.message) == route.kind();
 }

@@ -8,6 +8,7 @@
 
 #include "log/log.hpp"
 
+#include "net/byte_view.hpp"
 #include "overlay/super_node_state.hpp"
 
 namespace parley::overlay {
@@ -21,10 +22,6 @@ constexpr std::size_t kMinPrefixBytes = 2;
 // session gets its share of the directory's listens (max_subscriptions).
 constexpr std::chrono::seconds kMinSubscribeInterval{1};
 constexpr std::size_t kMaxSubscriptionsPerSession = 200;
-
-std::span<const std::uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 OverlayMessage publish_result(std::uint64_t sequence, const std::string& error) {
   OverlayMessage message;
@@ -55,7 +52,7 @@ void SuperNode::State::on_publish(Session& session, const PublishPresence& publi
   }
   const auto wall_now = identity::Clock::now();
   const auto check = directory::verify_presence(
-      bytes_of(publish.record()), *options.login_server_key, wall_now, session.user_id);
+      net::byte_view(publish.record()), *options.login_server_key, wall_now, session.user_id);
   if (!check.ok()) return send(connection, publish_result(0, check.error));
   const auto& presence = *check.presence;
   if (presence.super_node != self_address) {
