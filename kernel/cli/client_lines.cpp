@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdio>
-#include <sstream>
 
 #include "log/log.hpp"
 
@@ -76,12 +75,8 @@ Table report_table(const call::CallReport& r) {
 }
 
 std::vector<std::string> tagged_lines(std::string_view tag, const Table& table) {
-  std::ostringstream out;
-  table.print(out);
-  std::istringstream lines(out.str());
   std::vector<std::string> tagged;
-  std::string line;
-  while (std::getline(lines, line)) tagged.push_back(event_line(tag, line));
+  for (const auto& line : table.lines()) tagged.push_back(event_line(tag, line));
   return tagged;
 }
 

@@ -1,7 +1,6 @@
 #include "cli/demo_report.hpp"
 
 #include <cstdio>
-#include <sstream>
 
 #include "cli/table.hpp"
 
@@ -110,10 +109,7 @@ void print_call_report(const CallDemoResult& r, std::ostream& out) {
   row("mouth to ear",
       [&](const Direction& d) { return or_dash(mouth_to_ear_ms(d, r.sample_rate_hz), 0, " ms"); });
   row("recording", [](const Direction& d) { return d.heard->recording.string(); });
-  std::ostringstream text;
-  table.print(text);
-  std::istringstream lines(text.str());
-  for (std::string line; std::getline(lines, line);) out << "  " << line << '\n';
+  table.print(out, "  ");
   out << "\nOn the wire: IPv4 + UDP + RTP + payload + SRTP tag per second of media, "
          "against the seed's 5 KB/s for Skype.\n";
 }

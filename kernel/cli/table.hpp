@@ -3,6 +3,7 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::cli {
@@ -11,7 +12,9 @@ class Table {
  public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
   void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
-  void print(std::ostream& out) const;
+  // The header line, then one per row; columns two spaces apart, no trailing blanks.
+  [[nodiscard]] std::vector<std::string> lines() const;
+  void print(std::ostream& out, std::string_view indent = {}) const;
 
  private:
   std::vector<std::string> headers_;
