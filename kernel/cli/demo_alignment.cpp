@@ -6,6 +6,14 @@
 namespace parley::cli::demo {
 namespace {
 
+// How far one window's lag may be from the whole call's. The jitter buffer
+// moves playout as it adapts: a few milliseconds normally, tens of
+// milliseconds when a CPU burst (a super node failing over, a loaded
+// machine) makes it grow its delay mid-call, and every later second then
+// sits at the new lag. A shift is not a gap: a gap lowers a window's
+// correlation at every lag.
+constexpr std::int64_t kWindowShiftMs = 150;
+
 // Mean absolute value per block: a low-rate energy envelope, zero-mean so a
 // louder stretch correlates with a louder stretch, not with everything.
 std::vector<double> envelope(std::span<const std::int16_t> pcm, std::size_t block) {
@@ -22,25 +30,88 @@ std::vector<double> envelope(std::span<const std::int16_t> pcm, std::size_t bloc
   return out;
 }
 
-// Normalised correlation of source[i] with recording[i + lag] over
-// i in [begin, end) where both exist: of waveforms (samples) or of their
-// envelopes (doubles).
+// What a normalised correlation is made of, so that stretches aligned at
+// different lags can be pooled.
+struct Sums {
+  double cross = 0;
+  double source_energy = 0;
+  double recording_energy = 0;
+
+  Sums& operator+=(const Sums& other) {
+    cross += other.cross;
+    source_energy += other.source_energy;
+    recording_energy += other.recording_energy;
+    return *this;
+  }
+  [[nodiscard]] double correlation() const {
+    if (source_energy <= 0 || recording_energy <= 0) return 0;
+    return cross / std::sqrt(source_energy * recording_energy);
+  }
+};
+
+// The sums of source[i] with recording[i + lag] over i in [begin, end)
+// where both exist: of waveforms (samples) or of their envelopes (doubles).
 template <typename Sample>
-double correlation_at(std::span<const Sample> source, std::span<const Sample> recording,
-                      std::int64_t lag, std::int64_t begin, std::int64_t end) {
+Sums sums_at(std::span<const Sample> source, std::span<const Sample> recording, std::int64_t lag,
+             std::int64_t begin, std::int64_t end) {
   begin = std::max({begin, std::int64_t{0}, -lag});
   end = std::min({end, static_cast<std::int64_t>(source.size()),
                   static_cast<std::int64_t>(recording.size()) - lag});
-  double cross = 0, source_energy = 0, recording_energy = 0;
+  Sums sums;
   for (auto i = begin; i < end; ++i) {
     const double s = source[static_cast<std::size_t>(i)];
     const double r = recording[static_cast<std::size_t>(i + lag)];
-    cross += s * r;
-    source_energy += s * s;
-    recording_energy += r * r;
+    sums.cross += s * r;
+    sums.source_energy += s * s;
+    sums.recording_energy += r * r;
   }
-  if (source_energy <= 0 || recording_energy <= 0) return 0;
-  return cross / std::sqrt(source_energy * recording_energy);
+  return sums;
+}
+
+template <typename Sample>
+double correlation_at(std::span<const Sample> source, std::span<const Sample> recording,
+                      std::int64_t lag, std::int64_t begin, std::int64_t end) {
+  return sums_at(source, recording, lag, begin, end).correlation();
+}
+
+// The lag in [low, high] (samples) at which source[begin, end) correlates
+// best with the recording: the best envelope lag in blocks, refined to the
+// sample on the waveform within two blocks of it. A lag that leaves less
+// than min_overlap of the stretch inside the recording is not tried, so a
+// lucky sliver cannot win. Its correlation is -2 when no lag qualifies.
+struct Best {
+  std::int64_t lag = 0;
+  double correlation = -2;
+};
+Best best_lag(std::span<const std::int16_t> source, std::span<const std::int16_t> recording,
+              std::span<const double> source_env, std::span<const double> recording_env,
+              std::int64_t block, std::int64_t low, std::int64_t high, std::int64_t begin,
+              std::int64_t end, std::int64_t min_overlap) {
+  const auto inside = [](std::int64_t first, std::int64_t last, std::int64_t lag,
+                         std::int64_t source_n, std::int64_t recording_n) {
+    return std::min({last, source_n, recording_n - lag}) - std::max({first, std::int64_t{0}, -lag});
+  };
+  const auto source_n = static_cast<std::int64_t>(source_env.size());
+  const auto recording_n = static_cast<std::int64_t>(recording_env.size());
+  Best coarse;
+  for (auto lag = low / block; lag <= high / block; ++lag) {
+    if (inside(begin / block, end / block, lag, source_n, recording_n) < min_overlap / block) {
+      continue;
+    }
+    const double score =
+        correlation_at<double>(source_env, recording_env, lag, begin / block, end / block);
+    if (score > coarse.correlation) coarse = {lag, score};
+  }
+  Best fine;
+  if (coarse.correlation < -1) return fine;
+  const auto samples_n = static_cast<std::int64_t>(source.size());
+  const auto recorded_n = static_cast<std::int64_t>(recording.size());
+  for (auto lag = coarse.lag * block - 2 * block; lag <= coarse.lag * block + 2 * block; ++lag) {
+    if (inside(begin, end, lag, samples_n, recorded_n) < min_overlap) continue;
+    const double score = correlation_at(source, recording, lag, begin, end);
+    if (score > fine.correlation) fine = {lag, score};
+  }
+  return fine;
 }
 
 double energy(std::span<const std::int16_t> pcm, std::size_t begin, std::size_t end) {
@@ -55,41 +126,20 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
                            std::span<const std::int16_t> recording, std::uint32_t rate_hz,
                            double max_lag_s) {
   AudioMatch match;
-  const std::size_t block = std::max<std::uint32_t>(1, rate_hz / 1000);
-  const auto source_env = envelope(source, block);
-  const auto recording_env = envelope(recording, block);
+  const std::int64_t block = std::max<std::uint32_t>(1, rate_hz / 1000);
+  const auto source_env = envelope(source, static_cast<std::size_t>(block));
+  const auto recording_env = envelope(recording, static_cast<std::size_t>(block));
   if (source_env.empty() || recording_env.empty()) return match;
 
-  // Coarse: the envelope lag (in blocks) with the highest normalised correlation.
-  const auto max_lag_blocks = static_cast<std::int64_t>(max_lag_s * 1000);
-  const auto source_n = static_cast<std::int64_t>(source_env.size());
-  const auto recording_n = static_cast<std::int64_t>(recording_env.size());
-  double best = -2;
-  std::int64_t best_blocks = 0;
-  for (std::int64_t lag = -max_lag_blocks; lag <= max_lag_blocks; ++lag) {
-    const auto begin = std::max<std::int64_t>(0, -lag);
-    const auto end = std::min(source_n, recording_n - lag);
-    // At least a second of overlap, so a lucky short stretch cannot win.
-    if (end - begin < 1000) continue;
-    const double score = correlation_at<double>(source_env, recording_env, lag, begin, end);
-    if (score > best) {
-      best = score;
-      best_blocks = lag;
-    }
-  }
-
-  // Fine: the waveform lag within two blocks of the coarse one.
+  // Coarse on the envelopes, then to the sample on the waveform.
   const auto total = static_cast<std::int64_t>(source.size());
-  const auto coarse = best_blocks * static_cast<std::int64_t>(block);
-  const auto reach = 2 * static_cast<std::int64_t>(block);
-  match.correlation = -2;
-  for (auto lag = coarse - reach; lag <= coarse + reach; ++lag) {
-    const double score = correlation_at(source, recording, lag, 0, total);
-    if (score > match.correlation) {
-      match.correlation = score;
-      match.lag_samples = lag;
-    }
-  }
+  const auto max_lag = static_cast<std::int64_t>(max_lag_s * 1000) * block;
+  // At least a second of overlap, so a lucky short stretch cannot win.
+  const auto whole = best_lag(source, recording, source_env, recording_env, block, -max_lag,
+                              max_lag, 0, total, 1000 * block);
+  if (whole.correlation < -1) return match;  // shorter than a second: nothing to align
+  match.correlation = whole.correlation;
+  match.lag_samples = whole.lag;
   // The stretch of the source the recording holds.
   const auto overlap_begin = std::max<std::int64_t>(0, -match.lag_samples);
   const auto overlap_end =
@@ -109,17 +159,29 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
   for (std::size_t start = 0; start + rate_hz / 2 < source.size(); start += rate_hz) {
     WindowMatch window;
     window.start_s = double(start) / rate_hz;
-    // The jitter buffer may move playout by a few milliseconds as it adapts
-    // (mostly in the first second), so each window is matched within 20 ms of
-    // the whole call's lag: a shift is not a gap.
-    const auto shift = static_cast<std::int64_t>(rate_hz / 50);
-    window.correlation = -2;
-    for (auto lag = match.lag_samples - shift; lag <= match.lag_samples + shift; lag += 2) {
-      window.correlation =
-          std::max(window.correlation,
-                   correlation_at(source, recording, lag, static_cast<std::int64_t>(start),
-                                  static_cast<std::int64_t>(start + rate_hz)));
+    // Matched on its own around the call's lag (see kWindowShiftMs), and
+    // never scored lower than at the call's lag itself. A shift may fall
+    // inside the window, leaving no one lag for all of it: its halves are
+    // also aligned each on its own and their sums pooled, so a window is
+    // judged on what was heard, not on where in it the shift fell.
+    const auto window_begin = static_cast<std::int64_t>(start);
+    const auto window_end = window_begin + rate_hz;
+    const auto shift = kWindowShiftMs * rate_hz / 1000;
+    const auto align = [&](std::int64_t begin, std::int64_t end) {
+      return best_lag(source, recording, source_env, recording_env, block,
+                      match.lag_samples - shift, match.lag_samples + shift, begin, end,
+                      (end - begin) / 2);
+    };
+    Sums halves;
+    for (auto begin = window_begin; begin < window_end; begin += rate_hz / 2) {
+      const auto end = std::min<std::int64_t>(begin + rate_hz / 2, window_end);
+      if (const auto half = align(begin, end); half.correlation >= -1) {
+        halves += sums_at(source, recording, half.lag, begin, end);
+      }
     }
+    window.correlation =
+        std::max({align(window_begin, window_end).correlation, halves.correlation(),
+                  correlation_at(source, recording, match.lag_samples, window_begin, window_end)});
     // Quieter than 20 dB below the loudest second: a pause, nothing to
     // compare. Less than half inside the recording: the call's ends. The
     // first second of the call: the jitter buffer is still settling its

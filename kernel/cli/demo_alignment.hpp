@@ -5,8 +5,11 @@
 // Coarse search on 1 ms energy envelopes over +-max_lag (the waveform of a
 // perceptual codec is not the source's, its energy envelope is), then a
 // sample-exact refinement on the waveform around it, then the normalised
-// cross-correlation over the whole overlap and per one-second window. No
-// Parley dependency: tests/integration/call's wav_correlate uses it too.
+// cross-correlation over the whole overlap and per one-second window. Each
+// window is aligned the same way on its own within 150 ms of the call's lag,
+// and so are its halves (the jitter buffer may shift playout mid-call, also
+// inside a window; a shift is not a gap, which lowers a window at any lag).
+// No Parley dependency: tests/integration/call's wav_correlate uses it too.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +36,8 @@ struct AudioMatch {
   std::vector<WindowMatch> windows;
 };
 
-// Both mono at rate_hz. An empty or silent input gives correlation 0.
+// Both mono at rate_hz. An empty or silent input, or one with less than a
+// second in common, gives correlation 0.
 AudioMatch match_recording(std::span<const std::int16_t> source,
                            std::span<const std::int16_t> recording, std::uint32_t rate_hz,
                            double max_lag_s = 2.0);

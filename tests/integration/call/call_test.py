@@ -31,6 +31,9 @@ SKIP = 77  # ctest SKIP_RETURN_CODE
 # The other side's source scores 0.02, silence 0.
 MIN_CORRELATION = 0.8
 MIN_WINDOW_CORRELATION = 0.7
+# Over a whole call whose playout may have shifted part way (see
+# case_super_node_killed).
+SHIFTED_MIN_CORRELATION = 0.5
 CALL_S = 8
 
 
@@ -70,6 +73,16 @@ def check_heard(listener, recording, speaker, source, call_s=CALL_S, whole=False
     check(match["overlap_s"] >= call_s - 1.5,
           f"{listener}'s recording covers {match['overlap_s']:.1f} s of a {call_s} s call")
     if whole:
+        # Each window is aligned on its own (a playout shift is not a gap),
+        # so only speech that was not heard fails it; the active ones must be
+        # most of the call, or "every second" would say nothing.
+        active = [w for w in match["windows"] if w["active"]]
+        print(f"WINDOWS {speaker}->{listener} "
+              + " ".join(f"{w['correlation']:.2f}" if w["active"] else "-"
+                         for w in match["windows"]), flush=True)
+        check(len(active) >= call_s // 2,
+              f"{len(active)} of {listener}'s one-second windows carry speech to compare "
+              f"(at least {call_s // 2})")
         check(match["min_window_correlation"] >= MIN_WINDOW_CORRELATION,
               f"every second of {listener}'s recording matches: lowest window "
               f"{match['min_window_correlation']:.3f} >= {MIN_WINDOW_CORRELATION}")
@@ -385,8 +398,15 @@ def case_super_node_killed():
         check(ra["outcome"] == "completed", f"alice's report: {ra['outcome']}")
         check(ra["duration_s"] >= call_s - 0.5,
               f"the call lasted its full {call_s} s ({ra['duration_s']:.1f} s)")
-        check_heard("bob", heard_b, "alice", first, call_s=call_s, whole=True)
-        check_heard("alice", heard_a, "bob", second, call_s=call_s, whole=True)
+        # The failover's CPU burst may make a jitter buffer grow its delay
+        # mid-call: then no one lag fits the whole call (a 100 ms shift
+        # halfway scores 0.55 there, the other side's source 0.02), while
+        # every second still matches on its own, which is what shows that
+        # nothing was lost across the crash.
+        for listener, recording, speaker, source in (("bob", heard_b, "alice", first),
+                                                     ("alice", heard_a, "bob", second)):
+            check_heard(listener, recording, speaker, source, call_s=call_s, whole=True,
+                        min_correlation=SHIFTED_MIN_CORRELATION)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
