@@ -27,7 +27,12 @@ from parley_process import (QUICK_FAILOVER_SETTINGS, Process, free_port,  # noqa
 PARLEY, WORK = sys.argv[1], sys.argv[2]
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 20261125
 DEADLINE_S = 20.0
-PRESENCE_LIMIT_S = 3.0  # a buddy's status change must arrive within this
+# A buddy's status change must arrive within this. The client holds a change
+# until 1.1 s after its previous record on purpose (super nodes refuse records
+# closer than 1 s), so back-to-back changes take about 1.1 s when idle; the
+# rest is for an ASan build on a loaded machine. A change that is not pushed
+# would wait for the next renewal (minutes) or never come.
+PRESENCE_LIMIT_S = 10.0
 CHURN_ROUNDS = 4
 PASSWORD = "correct horse battery"
 # The build tree mirrors the install layout: <prefix>/bin/parley, <prefix>/share/parley.
@@ -226,12 +231,15 @@ try:
 
     # --- presence: a status change reaches a subscribed buddy ---------------------
     # bob follows carol; carol is on sn3, bob on sn2.
+    # The figures printed at the end: presence_ms (idle: about 1100 ms, the
+    # client's spacing) and publish_confirmed_ms.
     clients["bob"].wait_for(r"presence: carol is online")
     for status in ("away", "busy", "online"):
         mark = clients["bob"].mark()
         sent = time.monotonic()
         carol_mark = clients["carol"].command("status " + status)
-        clients["bob"].wait_for(rf"presence: carol is {status}", PRESENCE_LIMIT_S, start=mark)
+        clients["bob"].wait_for(rf"presence: carol is {status}", PRESENCE_LIMIT_S + 5,
+                                start=mark)
         took = clients["bob"].proc.times[clients["bob"].proc.matched_at - 1] - sent
         clients["carol"].wait_for(rf"presence published: {status}", start=carol_mark)
         published = clients["carol"].proc.times[clients["carol"].proc.matched_at - 1] - sent
@@ -388,10 +396,11 @@ try:
             raise AssertionError("renee renews her certificate in a loop:\n"
                                  + "\n".join(renee.proc.log[-40:]))
     renewed_at = renee.proc.times[renewed_index - 1]
-    renee.wait_for(r"client: presence published: online", 5, start=renewed_index)
+    renee.wait_for(r"client: presence published: online", PRESENCE_LIMIT_S + 5,
+                   start=renewed_index)
     republished = renee.proc.times[renee.proc.matched_at - 1] - renewed_at
     figure("renewal_republish_ms", republished * 1000)
-    check(republished < 3, f"renee renewed her 60 s certificate while running ({renewals} "
+    check(republished < PRESENCE_LIMIT_S, f"renee renewed her 60 s certificate while running ({renewals} "
                            f"renewals) and republished her presence {republished * 1000:.0f} ms "
                            f"after the one past the first certificate's expiry")
     where, attempts = ravi.find("renee", {"renee"})
