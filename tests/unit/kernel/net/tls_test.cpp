@@ -43,10 +43,12 @@ class TlsTest : public ::testing::Test {
     return true;
   }
 
-  static TlsServerOptions fast_options() {
+  // Deadlines a loaded machine (sanitizers, two tests at once) never reaches
+  // by accident; the tests of a deadline shorten theirs.
+  static TlsServerOptions server_options() {
     TlsServerOptions options;
-    options.limits.handshake_timeout = 300ms;
-    options.limits.frame_timeout = 300ms;
+    options.limits.handshake_timeout = 5s;
+    options.limits.frame_timeout = 5s;
     options.limits.idle_timeout = 0ms;
     return options;
   }
@@ -138,7 +140,7 @@ class TlsTest : public ::testing::Test {
 };
 
 TEST_F(TlsTest, MessagesRoundTripOverPinnedTls13) {
-  start_server(fast_options());
+  start_server(server_options());
   auto [client, error] = connect(server_key_.public_key());
   ASSERT_TRUE(client) << error;
   EXPECT_EQ(client->peer_key(), server_key_.public_key());
@@ -155,7 +157,7 @@ TEST_F(TlsTest, MessagesRoundTripOverPinnedTls13) {
 }
 
 TEST_F(TlsTest, ClientRefusesAServerWithAnotherKey) {
-  start_server(fast_options());
+  start_server(server_options());
   const auto other = identity::SigningKey::generate();
   auto [client, error] = connect(other.public_key());
   EXPECT_FALSE(client);
@@ -165,7 +167,7 @@ TEST_F(TlsTest, ClientRefusesAServerWithAnotherKey) {
 }
 
 TEST_F(TlsTest, ServerRefusesTls12) {
-  start_server(fast_options());
+  start_server(server_options());
   ssl::context context(ssl::context::tls_client);
   SSL_CTX_set_max_proto_version(context.native_handle(), TLS1_2_VERSION);
   context.set_verify_mode(ssl::verify_none);
@@ -183,7 +185,7 @@ TEST_F(TlsTest, ServerRefusesTls12) {
 }
 
 TEST_F(TlsTest, ServerLearnsTheClientKeyWhenItAsks) {
-  auto options = fast_options();
+  auto options = server_options();
   options.request_client_key = true;
   start_server(options);
   const auto client_key = identity::SigningKey::generate();
@@ -197,7 +199,9 @@ TEST_F(TlsTest, ServerLearnsTheClientKeyWhenItAsks) {
 }
 
 TEST_F(TlsTest, PeerThatNeverHandshakesIsDropped) {
-  start_server(fast_options());
+  auto options = server_options();
+  options.limits.handshake_timeout = 300ms;
+  start_server(options);
   tcp::socket socket(io_);
   socket.connect(server_->local_endpoint());
   std::array<std::uint8_t, 16> buffer{};
@@ -212,7 +216,9 @@ TEST_F(TlsTest, PeerThatNeverHandshakesIsDropped) {
 }
 
 TEST_F(TlsTest, PartialFrameIsDroppedAfterTheFrameDeadline) {
-  start_server(fast_options());
+  auto options = server_options();
+  options.limits.frame_timeout = 300ms;
+  start_server(options);
   auto client = raw_tls_client();
   const std::vector<std::uint8_t> half_header = {0, 0};
   asio::write(client->stream, asio::buffer(half_header));
@@ -222,7 +228,7 @@ TEST_F(TlsTest, PartialFrameIsDroppedAfterTheFrameDeadline) {
 }
 
 TEST_F(TlsTest, TricklingBytesDoesNotExtendTheFrameDeadline) {
-  auto options = fast_options();
+  auto options = server_options();
   options.limits.frame_timeout = 400ms;
   start_server(options);
   auto client = raw_tls_client();
@@ -246,11 +252,11 @@ TEST_F(TlsTest, TricklingBytesDoesNotExtendTheFrameDeadline) {
   ASSERT_TRUE(run_until([&] { return !server_close_reasons_.empty(); }, 5s));
   ticker.cancel();
   EXPECT_EQ(server_close_reasons_[0], "no complete frame within 400 ms");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
 TEST_F(TlsTest, OversizeFrameClosesTheConnection) {
-  start_server(fast_options());
+  start_server(server_options());
   auto client = raw_tls_client();
   const std::vector<std::uint8_t> header = {0x00, 0x01, 0x00, 0x01};  // 65537 bytes
   asio::write(client->stream, asio::buffer(header));
@@ -260,7 +266,7 @@ TEST_F(TlsTest, OversizeFrameClosesTheConnection) {
 }
 
 TEST_F(TlsTest, ZeroLengthFrameClosesTheConnection) {
-  start_server(fast_options());
+  start_server(server_options());
   auto client = raw_tls_client();
   const std::vector<std::uint8_t> header = {0, 0, 0, 0};
   asio::write(client->stream, asio::buffer(header));
@@ -270,7 +276,7 @@ TEST_F(TlsTest, ZeroLengthFrameClosesTheConnection) {
 }
 
 TEST_F(TlsTest, IdlePeerIsDropped) {
-  auto options = fast_options();
+  auto options = server_options();
   options.limits.idle_timeout = 200ms;
   start_server(options);
   auto [client, error] = connect(server_key_.public_key());
@@ -285,7 +291,7 @@ TEST_F(TlsTest, IdlePeerIsDropped) {
 }
 
 TEST_F(TlsTest, CloseDeliversQueuedMessagesFirst) {
-  start_server(fast_options(), /*close_after_reply=*/true);
+  start_server(server_options(), /*close_after_reply=*/true);
   auto [client, error] = connect(server_key_.public_key());
   ASSERT_TRUE(client) << error;
   std::vector<std::vector<std::uint8_t>> received;
@@ -300,7 +306,7 @@ TEST_F(TlsTest, CloseDeliversQueuedMessagesFirst) {
 }
 
 TEST_F(TlsTest, PerAddressLimitRefusesBeforeTls) {
-  auto options = fast_options();
+  auto options = server_options();
   options.max_connections_per_address = 2;
   start_server(options);
   auto first = connect(server_key_.public_key());
@@ -319,7 +325,7 @@ TEST_F(TlsTest, PerAddressLimitRefusesBeforeTls) {
 }
 
 TEST_F(TlsTest, TotalLimitRefusesBeforeTls) {
-  auto options = fast_options();
+  auto options = server_options();
   options.max_connections = 1;
   start_server(options);
   auto first = connect(server_key_.public_key());
@@ -330,7 +336,7 @@ TEST_F(TlsTest, TotalLimitRefusesBeforeTls) {
 }
 
 TEST_F(TlsTest, AbortAllClosesEveryOpenConnection) {
-  start_server(fast_options());
+  start_server(server_options());
   std::vector<std::string> closed;
   for (int i = 0; i < 3; ++i) {
     auto [client, error] = connect(server_key_.public_key());
@@ -346,7 +352,7 @@ TEST_F(TlsTest, AbortAllClosesEveryOpenConnection) {
 }
 
 TEST_F(TlsTest, OversizeSendFailsAtTheSender) {
-  start_server(fast_options());
+  start_server(server_options());
   auto [client, error] = connect(server_key_.public_key());
   ASSERT_TRUE(client) << error;
   EXPECT_THROW(client->send(std::vector<std::uint8_t>(kDefaultMaxFrameBytes + 1, 1)),
@@ -355,7 +361,7 @@ TEST_F(TlsTest, OversizeSendFailsAtTheSender) {
 }
 
 TEST_F(TlsTest, BlockingChannelRequestAndAnswer) {
-  start_server(fast_options());
+  start_server(server_options());
   // The channel runs its own io_context; the server's runs on a thread here.
   std::thread server_thread([this] {
     auto guard = asio::make_work_guard(io_);
