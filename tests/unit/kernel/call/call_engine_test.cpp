@@ -61,7 +61,18 @@ TEST_F(CallEngineTest, FullCallCarriesAudioBothWays) {
     return both_active(*alice, *bob) && alice->engine->stats()->setup_ms > 0 &&
            bob->engine->stats()->setup_ms > 0;
   })) << logs(*alice, *bob);
-  run_for(io_, 2500ms);
+  // Two and a half seconds of media at least (the correlation below needs two),
+  // and until bob has heard a hundred packets: a stalled thread sends fewer
+  // frames in the same wall-clock time, so the count is waited for, not assumed.
+  const auto media_from = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      [&] {
+        const auto heard = bob->engine->stats();
+        return std::chrono::steady_clock::now() - media_from >= 2500ms && heard &&
+               heard->packets_received > 100;
+      },
+      15s))
+      << logs(*alice, *bob);
   const auto hung_up_at = std::chrono::steady_clock::now();
   alice->engine->hang_up();
   ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob)) << logs(*alice, *bob);
@@ -86,19 +97,23 @@ TEST_F(CallEngineTest, FullCallCarriesAudioBothWays) {
   EXPECT_EQ(a.safety_number, b.safety_number);
   EXPECT_GT(a.packets_sent, 100u);
   EXPECT_GT(b.packets_received, 100u);
-  EXPECT_EQ(a.packets_lost, 0u);
+  EXPECT_EQ(a.packets_lost, 0u);  // loopback: a stall delays packets, never loses them
   EXPECT_EQ(a.auth_failures, 0u);
-  EXPECT_GT(a.mos, 4.0);
+  // With no loss only delay lowers the score: above 3.8 is a one-way delay
+  // under ~300 ms, room for a jitter buffer grown on a loaded machine.
+  EXPECT_GT(a.mos, 3.8);
   EXPECT_GT(a.rtt_ms, 0.0);
   EXPECT_GT(a.wire_bytes_per_s_out, 3000.0);
   EXPECT_GT(b.wire_bytes_per_s_in, 3000.0);
   EXPECT_GT(a.capture_start_ns, 0);
   EXPECT_GT(b.playback_start_ns, a.capture_start_ns);
   EXPECT_EQ(b.recording, (dir / "bob-heard.wav").string());
-  // The BYE ends bob's side at once, not a deadline later.
+  // The hang-up (the BYE or the HANGUP, whichever comes first) ends bob's
+  // side at once, not the media silence deadline (2 s) later.
+  EXPECT_NE(b.end_reason.find("hung up"), std::string::npos) << b.end_reason;
   const auto bob_ended_after =
       std::chrono::duration<double, std::milli>(bob->ended_at.front() - hung_up_at).count();
-  EXPECT_LT(bob_ended_after, 20.0);
+  EXPECT_LT(bob_ended_after, 1000.0);
 
   EXPECT_TRUE(alice->saw("looking up bob"));
   EXPECT_TRUE(alice->saw("inviting bob"));
@@ -199,14 +214,19 @@ TEST_F(CallEngineTest, UnansweredCallTimesOut) {
   options.timeouts.ring = 400ms;
   auto alice = party("alice", options);
   auto bob = party("bob");
+  // The ring deadline runs from alice's ringing: no earlier than 400 ms after
+  // the call began, and soon after her ringing was seen (which excludes the
+  // set-up a loaded machine slows), well before the default 2 s.
   const auto started = std::chrono::steady_clock::now();
   alice->engine->call("bob");
+  ASSERT_TRUE(run_until([&] { return alice->engine->state() == CallState::ringing; }))
+      << logs(*alice, *bob);
+  const auto ringing_seen = std::chrono::steady_clock::now();
   ASSERT_TRUE(run_until_both_ended(io_, *alice, *bob));
-  const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(alice->ended.front().outcome, "timeout");
   EXPECT_EQ(bob->ended.front().outcome, "cancelled");  // the caller's cancel, before bob's 2 s
-  EXPECT_GE(elapsed, 400ms);
-  EXPECT_LT(elapsed, 1500ms);
+  EXPECT_GE(alice->ended_at.front() - started, 400ms);
+  EXPECT_LT(alice->ended_at.front() - ringing_seen, 1500ms);
 }
 
 TEST_F(CallEngineTest, RepeatedInviteNeverMakesASecondCall) {
