@@ -228,25 +228,33 @@ TEST_P(TransportConformance, ReceiveRidesOutSignals) {
   for (const bool data_arrives : {false, true}) {
     SCOPED_TRACE(data_arrives ? "data arrives" : "nothing arrives");
     signals_caught = 0;
+    // Data is sent once ten signals were caught, to a receive that may wait
+    // 5 s: a loaded machine slows the signals down, but the timeout never
+    // ends that wait before the datagram does.
+    const auto timeout = data_arrives ? 5000ms : 300ms;
     std::promise<pthread_t> started;
     auto receiver_thread = started.get_future();
     auto receiver = std::async(std::launch::async, [&] {
       started.set_value(::pthread_self());
       std::array<std::uint8_t, 16> buffer{};
       const auto start = Clock::now();
-      const auto got = pair.first.receive(buffer, 300ms);
+      const auto got = pair.first.receive(buffer, timeout);
       return std::make_pair(got, elapsed_ms(start));
     });
     const auto thread = receiver_thread.get();
     // Interrupt until the receive is over; each wait ends on the receive's result.
-    int sent = 0;
+    bool data_sent = false;
     while (receiver.wait_for(5ms) != std::future_status::ready) {
       ::pthread_kill(thread, SIGUSR1);
-      if (++sent == 20 && data_arrives) pair.second.send_to(pair.first_address, late);
+      if (data_arrives && !data_sent && signals_caught.load() >= 10) {
+        pair.second.send_to(pair.first_address, late);
+        data_sent = true;
+      }
     }
     const auto [got, took_ms] = receiver.get();
     EXPECT_GT(signals_caught.load(), 0);
     if (data_arrives) {
+      EXPECT_TRUE(data_sent) << "the receive ended before ten signals";
       EXPECT_EQ(got.status, Datagram::Status::received);
       EXPECT_EQ(got.size, late.size());
     } else {
@@ -427,7 +435,7 @@ TEST_P(TransportConformance, ListenTimesOutWhenNobodyComes) {
     EXPECT_EQ(error.status(), PARLEY_ERR_TIMEOUT);
   }
   EXPECT_GE(elapsed_ms(start), 199.0);
-  EXPECT_LT(elapsed_ms(start), 450.0);
+  EXPECT_LT(elapsed_ms(start), 1000.0);  // room for a loaded machine, well short of a hang
 }
 
 TEST_P(TransportConformance, ConnectToAClosedPortFailsAtOnce) {
