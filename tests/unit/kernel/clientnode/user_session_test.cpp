@@ -159,13 +159,15 @@ TEST_F(ClientNodeUserSession, PublishesASignedRecordNamingItsSuperNode) {
 }
 
 TEST_F(ClientNodeUserSession, ChangesCloseTogetherGoOutAsOneSpacedRecord) {
+  // The first record goes out in attach(), no earlier than this: the spacing
+  // counts from there.
+  const auto before_first = std::chrono::steady_clock::now();
   attach();
   session_->set_status(Status::away);
   session_->set_status(Status::busy);
   EXPECT_EQ(sent(OverlayMessage::kPublishPresence).size(), 1U);  // the spacing holds them
-  const auto first = std::chrono::steady_clock::now();
   ASSERT_TRUE(run_until([&] { return sent(OverlayMessage::kPublishPresence).size() == 2; }));
-  EXPECT_GE(std::chrono::steady_clock::now() - first, kMinPublishSpacing - 50ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - before_first, kMinPublishSpacing);
   EXPECT_EQ(published(1).status, Status::busy);
   EXPECT_GT(published(1).sequence, published(0).sequence);
 }
