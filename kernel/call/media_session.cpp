@@ -469,8 +469,10 @@ void MediaSession::check_silence() {
   if (should_fall_back(now)) fall_back(now);
   if (now - last_received_ > config_.media_silence) {
     if (events_.ended) {
+      const auto silence_ms = config_.media_silence.count();
       events_.ended("failed", "nothing heard from the peer for " +
-                                  std::to_string(config_.media_silence.count() / 1000) + " s");
+                                  (silence_ms % 1000 == 0 ? std::to_string(silence_ms / 1000) + " s"
+                                                          : std::to_string(silence_ms) + " ms"));
     }
     return;
   }
