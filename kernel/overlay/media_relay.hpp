@@ -35,6 +35,11 @@
 
 namespace parley::overlay {
 
+// Relayed payload (RTP, codec payload and auth tag) per call, both directions
+// together: G.711 at 20 ms is 2 x 50 x 188 B = 18.8 kB/s, Opus at 32 kbit/s
+// 2 x 50 x (80 + 28) B = 10.8 kB/s; this leaves room for RTCP and a louder codec.
+inline constexpr std::size_t kDefaultRelayBytesPerS = 24'000;
+
 struct MediaRelayLimits {
   std::size_t max_slots = 200;  // [node] max_relayed_calls
   std::size_t max_slots_per_user = 4;
@@ -44,8 +49,8 @@ struct MediaRelayLimits {
   std::chrono::milliseconds pending_timeout{45'000};
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds relatch_silence{5'000};
-  double bytes_per_s = 16'000;  // per slot, both directions together
-  double burst_bytes = 64'000;
+  double bytes_per_s = kDefaultRelayBytesPerS;  // per slot, both directions together
+  double burst_bytes = 4 * bytes_per_s;
   double challenges_per_s = 10;  // per slot: the relay never amplifies much
 };
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "identity/signing_key.hpp"
+#include "overlay/media_relay.hpp"
 #include "overlay/promotion.hpp"
 
 namespace parley::overlay {
@@ -26,7 +27,7 @@ struct NodeConfig {
   std::optional<identity::PublicKey> login_server_key;
   std::size_t max_relayed_calls = 200;  // media relay slots at once
   // Per relayed call, both directions together; the burst is 4 s of it.
-  std::size_t relay_bytes_per_s = 16'000;
+  std::size_t relay_bytes_per_s = kDefaultRelayBytesPerS;
 };
 
 // Reads [node] from file (other sections are skipped). Throws

@@ -209,12 +209,33 @@ TEST_F(MediaRelayTest, EachSlotIsMetered) {
   latch(caller, tokens->caller);
   latch(callee, tokens->callee);
   const std::string packet(1000, 'x');
-  for (int i = 0; i < 70; ++i) send(caller, tokens->caller, packet);  // 70 kB at one instant
-  EXPECT_EQ(relay->stats().relayed_bytes, 64'000U);
-  ASSERT_TRUE(run_until([&] { return callee.inbox.size() == 64; }));
-  now += 1s;  // 16 kB more allowed
-  for (int i = 0; i < 20; ++i) send(caller, tokens->caller, packet);
-  EXPECT_EQ(relay->stats().relayed_bytes, 80'000U);
+  // The burst (4 s of the rate, 96 kB) at one instant, then nothing more.
+  for (int i = 0; i < 100; ++i) send(caller, tokens->caller, packet);
+  EXPECT_EQ(relay->stats().relayed_bytes, 96'000U);
+  ASSERT_TRUE(run_until([&] { return callee.inbox.size() == 96; }));
+  now += 1s;  // 24 kB more allowed
+  for (int i = 0; i < 30; ++i) send(caller, tokens->caller, packet);
+  EXPECT_EQ(relay->stats().relayed_bytes, 120'000U);
+}
+
+// The default rate carries G.711 both ways for as long as a call lasts, past
+// the burst: 2 x 50 packets a second of RTP header, 160 bytes and auth tag.
+TEST_F(MediaRelayTest, TheDefaultRateCarriesG711BothWays) {
+  const auto tokens = relay->reserve("call1", "alice", "bob", now);
+  ASSERT_TRUE(tokens);
+  relay->activate("call1", now);
+  latch(caller, tokens->caller);
+  latch(callee, tokens->callee);
+  const auto before = relay->stats();
+  const std::string packet(12 + 160 + 16, 'x');
+  constexpr int kFrames = 60 * 50;  // one minute, well past the 4 s burst
+  for (int frame = 0; frame < kFrames; ++frame) {
+    now += 20ms;
+    inject(tokens->caller, packet, caller.socket.local_endpoint());
+    inject(tokens->callee, packet, callee.socket.local_endpoint());
+  }
+  EXPECT_EQ(relay->stats().relayed_packets - before.relayed_packets, 2U * kFrames);
+  EXPECT_EQ(relay->stats().dropped, before.dropped);
 }
 
 TEST_F(MediaRelayTest, SlotsAreCappedInAllAndPerUser) {
