@@ -264,7 +264,9 @@ void CallEngine::State::on_invite(const overlay::CallRoute& route, const CallMes
   if (admission.verdict == InviteMeter::Verdict::refused_tell) {
     const auto retry = std::to_string(admission.retry_after.count());
     event("refused a call from " + message.from_user() + ": more than " +
-          std::to_string(kInvitesPerSender) + " calls a minute; may call again in " + retry + " s");
+          std::to_string(kInvitesPerSender) + " calls in " +
+          std::to_string(invite_meter.window().count() / 1000) + " s; may call again in " + retry +
+          " s");
     CallMessage reject;
     reject.mutable_reject()->set_reason("too many calls; try again in " + retry + " s");
     send_stray_reply(route, message, std::move(reject));

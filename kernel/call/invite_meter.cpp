@@ -28,6 +28,9 @@ InviteMeter::Admission InviteMeter::admit(const std::string& sender, Clock::time
   forget_expired(entry, now);
   if (entry.admitted.size() < per_sender_) {
     entry.admitted.push_back(now);
+    // A caller who waited as told is told again when next refused: at most
+    // one more signed answer per admitted invite.
+    entry.told.reset();
     return {Verdict::admitted};
   }
   if (entry.told) return {Verdict::refused_silently};

@@ -3,8 +3,9 @@
 // ReplayGuard for the 60 s freshness window, and a full guard refuses every
 // invite. So one certified user may take at most a few places a window; filling
 // the guard then takes a thousand accounts, not one. A sender past its share is
-// told so once a window (a genuine caller redialling learns when to try again);
-// every other refusal is silent, so a flood costs the callee no signatures.
+// told so once (a genuine caller redialling learns when to try again), and
+// again only after an invite of its was admitted since; every other refusal is
+// silent, so a flood costs the callee no more signatures than its share.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,7 @@ class InviteMeter {
   // tracked).
   Admission admit(const std::string& sender, Clock::time_point now);
   [[nodiscard]] std::size_t senders() const { return recent_.size(); }
+  [[nodiscard]] std::chrono::milliseconds window() const { return window_; }
 
  private:
   struct Sender {
