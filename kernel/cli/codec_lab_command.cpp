@@ -423,7 +423,7 @@ int run_lab(const Options& options, const config::Settings& settings) {
       if (options.write_wavs) {
         run.wav = options.out_dir /
                   (stem + "." + codec.name() + (sweep ? ".loss" + loss_label(loss) : "") + ".wav");
-        write_wav(wav, run.wav, {run.result.decoded, input.sample_rate_hz, run.result.channels});
+        write_wav(wav, run.wav, run.result.decoded, input.sample_rate_hz, run.result.channels);
       }
       progress.finish();
       runs.push_back(std::move(run));

@@ -92,18 +92,18 @@ WavAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& p
 }
 
 void write_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
-               const WavAudio& audio) {
+               std::span<const std::int16_t> samples, std::uint32_t rate_hz,
+               std::uint32_t channels) {
   plugin::AudioStreamRequest request;
   request.device_id = path.string();
   request.direction = PARLEY_AUDIO_PLAYBACK;
-  request.sample_rate_hz = audio.sample_rate_hz;
-  request.channels = audio.channels;
+  request.sample_rate_hz = rate_hz;
+  request.channels = channels;
   request.frame_samples = kBlockFrames;
   auto stream = wav.open(request);
-  const auto& samples = audio.samples;
-  const std::size_t block = kBlockFrames * audio.channels;
+  const std::size_t block = kBlockFrames * channels;
   for (std::size_t offset = 0; offset < samples.size(); offset += block) {
-    stream.write(std::span(samples).subspan(offset, std::min(block, samples.size() - offset)));
+    stream.write(samples.subspan(offset, std::min(block, samples.size() - offset)));
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -30,7 +31,9 @@ plugin::AudioPlugin wav_plugin(const plugin::PluginHost& host, std::string_view 
 WavAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
                   double max_seconds = 600);
 
+// samples interleaved, channels of them per frame.
 void write_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
-               const WavAudio& audio);
+               std::span<const std::int16_t> samples, std::uint32_t rate_hz,
+               std::uint32_t channels);
 
 }  // namespace parley::cli

@@ -31,14 +31,10 @@
 #include <string>
 
 #include "overlay/relay_header.hpp"
+#include "overlay/relay_rate.hpp"
 #include "overlay/token_bucket.hpp"
 
 namespace parley::overlay {
-
-// Relayed payload (RTP, codec payload and auth tag) per call, both directions
-// together: G.711 at 20 ms is 2 x 50 x 188 B = 18.8 kB/s, Opus at 32 kbit/s
-// 2 x 50 x (80 + 28) B = 10.8 kB/s; this leaves room for RTCP and a louder codec.
-inline constexpr std::size_t kDefaultRelayBytesPerS = 24'000;
 
 struct MediaRelayLimits {
   std::size_t max_slots = 200;  // [node] max_relayed_calls
@@ -50,7 +46,7 @@ struct MediaRelayLimits {
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds relatch_silence{5'000};
   double bytes_per_s = kDefaultRelayBytesPerS;  // per slot, both directions together
-  double burst_bytes = 4 * bytes_per_s;
+  double burst_bytes = kRelayBurstSeconds * bytes_per_s;
   double challenges_per_s = 10;  // per slot: the relay never amplifies much
 };
 

@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "identity/signing_key.hpp"
-#include "overlay/media_relay.hpp"
 #include "overlay/promotion.hpp"
+#include "overlay/relay_rate.hpp"
 
 namespace parley::overlay {
 
@@ -26,7 +26,7 @@ struct NodeConfig {
   // Super node: the login server whose certificates it accepts; empty: no users.
   std::optional<identity::PublicKey> login_server_key;
   std::size_t max_relayed_calls = 200;  // media relay slots at once
-  // Per relayed call, both directions together; the burst is 4 s of it.
+  // Per relayed call, both directions together; bursts of kRelayBurstSeconds of it.
   std::size_t relay_bytes_per_s = kDefaultRelayBytesPerS;
 };
 

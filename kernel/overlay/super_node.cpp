@@ -522,7 +522,7 @@ SuperNode::SuperNode(asio::io_context& io, const identity::SigningKey& key,
     auto limits = state.options.relay;
     limits.max_slots = state.options.config.max_relayed_calls;
     limits.bytes_per_s = static_cast<double>(state.options.config.relay_bytes_per_s);
-    limits.burst_bytes = limits.bytes_per_s * 4;
+    limits.burst_bytes = limits.bytes_per_s * kRelayBurstSeconds;
     state.relay.emplace(state.udp_socket, limits);
     state.receive_udp();
   }
