@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace parley::cli::demo {
 namespace {
@@ -75,41 +76,60 @@ double correlation_at(std::span<const Sample> source, std::span<const Sample> re
 }
 
 // The lag in [low, high] (samples) at which source[begin, end) correlates
-// best with the recording: the best envelope lag in blocks, refined to the
-// sample on the waveform within two blocks of it. A lag that leaves less
-// than min_overlap of the stretch inside the recording is not tried, so a
-// lucky sliver cannot win. Its correlation is -2 when no lag qualifies.
+// best with the recording: the best envelope lags in blocks, each refined to
+// the sample on the waveform within two blocks of it. Several envelope peaks
+// are refined, not only the highest: after a playout shift the envelopes
+// (smooth over a syllable) may agree best halfway between the two true lags,
+// where the waveforms agree nowhere. A lag that leaves less than min_overlap
+// of the stretch inside the recording is not tried, so a lucky sliver cannot
+// win. Its correlation is -2 when no lag qualifies.
 struct Best {
   std::int64_t lag = 0;
   double correlation = -2;
 };
+// Over a whole call (lags over +-2 s) the envelopes of speech have many
+// peaks of about the same height; within a window's +-150 ms, few.
+constexpr std::size_t kWholeCallPeaksRefined = 16;
+constexpr std::size_t kWindowPeaksRefined = 4;
 Best best_lag(std::span<const std::int16_t> source, std::span<const std::int16_t> recording,
               std::span<const double> source_env, std::span<const double> recording_env,
               std::int64_t block, std::int64_t low, std::int64_t high, std::int64_t begin,
-              std::int64_t end, std::int64_t min_overlap) {
+              std::int64_t end, std::int64_t min_overlap, std::size_t peaks_refined) {
   const auto inside = [](std::int64_t first, std::int64_t last, std::int64_t lag,
                          std::int64_t source_n, std::int64_t recording_n) {
     return std::min({last, source_n, recording_n - lag}) - std::max({first, std::int64_t{0}, -lag});
   };
   const auto source_n = static_cast<std::int64_t>(source_env.size());
   const auto recording_n = static_cast<std::int64_t>(recording_env.size());
-  Best coarse;
+  std::vector<Best> coarse;  // every envelope lag that qualifies, in lag order
   for (auto lag = low / block; lag <= high / block; ++lag) {
     if (inside(begin / block, end / block, lag, source_n, recording_n) < min_overlap / block) {
       continue;
     }
-    const double score =
-        correlation_at<double>(source_env, recording_env, lag, begin / block, end / block);
-    if (score > coarse.correlation) coarse = {lag, score};
+    coarse.push_back(
+        {lag, correlation_at<double>(source_env, recording_env, lag, begin / block, end / block)});
   }
+  // The local maxima, highest first.
+  std::vector<Best> peaks;
+  for (std::size_t i = 0; i < coarse.size(); ++i) {
+    const bool above_left = i == 0 || coarse[i].correlation >= coarse[i - 1].correlation;
+    const bool above_right =
+        i + 1 == coarse.size() || coarse[i].correlation > coarse[i + 1].correlation;
+    if (above_left && above_right) peaks.push_back(coarse[i]);
+  }
+  std::sort(peaks.begin(), peaks.end(),
+            [](const Best& a, const Best& b) { return a.correlation > b.correlation; });
+  if (peaks.size() > peaks_refined) peaks.resize(peaks_refined);
+
   Best fine;
-  if (coarse.correlation < -1) return fine;
   const auto samples_n = static_cast<std::int64_t>(source.size());
   const auto recorded_n = static_cast<std::int64_t>(recording.size());
-  for (auto lag = coarse.lag * block - 2 * block; lag <= coarse.lag * block + 2 * block; ++lag) {
-    if (inside(begin, end, lag, samples_n, recorded_n) < min_overlap) continue;
-    const double score = correlation_at(source, recording, lag, begin, end);
-    if (score > fine.correlation) fine = {lag, score};
+  for (const auto& peak : peaks) {
+    for (auto lag = peak.lag * block - 2 * block; lag <= peak.lag * block + 2 * block; ++lag) {
+      if (inside(begin, end, lag, samples_n, recorded_n) < min_overlap) continue;
+      const double score = correlation_at(source, recording, lag, begin, end);
+      if (score > fine.correlation) fine = {lag, score};
+    }
   }
   return fine;
 }
@@ -136,7 +156,7 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
   const auto max_lag = static_cast<std::int64_t>(max_lag_s * 1000) * block;
   // At least a second of overlap, so a lucky short stretch cannot win.
   const auto whole = best_lag(source, recording, source_env, recording_env, block, -max_lag,
-                              max_lag, 0, total, 1000 * block);
+                              max_lag, 0, total, 1000 * block, kWholeCallPeaksRefined);
   if (whole.correlation < -1) return match;  // shorter than a second: nothing to align
   match.correlation = whole.correlation;
   match.lag_samples = whole.lag;
@@ -170,7 +190,7 @@ AudioMatch match_recording(std::span<const std::int16_t> source,
     const auto align = [&](std::int64_t begin, std::int64_t end) {
       return best_lag(source, recording, source_env, recording_env, block,
                       match.lag_samples - shift, match.lag_samples + shift, begin, end,
-                      (end - begin) / 2);
+                      (end - begin) / 2, kWindowPeaksRefined);
     };
     Sums halves;
     for (auto begin = window_begin; begin < window_end; begin += rate_hz / 2) {

@@ -4,7 +4,9 @@
 //
 // Coarse search on 1 ms energy envelopes over +-max_lag (the waveform of a
 // perceptual codec is not the source's, its energy envelope is), then a
-// sample-exact refinement on the waveform around it, then the normalised
+// sample-exact refinement on the waveform around its highest peaks (after a
+// playout shift the envelopes may agree best between the two true lags, where
+// the waveforms agree nowhere), then the normalised
 // cross-correlation over the whole overlap and per one-second window. Each
 // window is aligned the same way on its own within 150 ms of the call's lag,
 // and so are its halves (the jitter buffer may shift playout mid-call, also
