@@ -390,6 +390,15 @@ std::uint64_t DhtNode::listen(std::string_view key, sdk::ChangeVisitor visit) {
                                  bool expired) { return listener->deliver(values, expired); }),
                   dht::Value::TypeFilter(kValueTypeId))
           .share();
+  // A listen reports what the storing nodes hold once it reaches them, which
+  // may be after a short-lived record has gone; a get of the same key makes
+  // "first the one already there" (directory.h) hold. Both feed one listener,
+  // which reports each value id once and only a newer record.
+  runner_.get(topic,
+              dht::GetCallback([listener](const std::vector<std::shared_ptr<dht::Value>>& values) {
+                return listener->deliver(values, false);
+              }),
+              dht::DoneCallbackSimple([](bool) {}), dht::Value::TypeFilter(kValueTypeId));
   const std::lock_guard lock(mutex_);
   const auto token = next_token_++;
   subscriptions_.emplace(token, Subscription{topic, std::move(dht_token), std::move(listener)});
