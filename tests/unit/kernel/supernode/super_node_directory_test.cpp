@@ -5,6 +5,7 @@
 
 #include "directory/presence_record.hpp"
 #include "free_port.hpp"
+#include "net/byte_view.hpp"
 #include "opendht_plugin.hpp"
 #include "overlay/directory_service.hpp"
 #include "super_node_fixture.hpp"
@@ -146,13 +147,18 @@ TEST_F(SuperNodeDirectoryTest, PublishesSearchesAndPushesPresence) {
   EXPECT_EQ(refused->search_response().query_id(), 99U);
   EXPECT_NE(refused->search_response().error(), "");
 
-  // Subscribed: each change is pushed. (The current record should come first
-  // too, but the OpenDHT plugin does not always report a value stored before
-  // the listen; the change after it is what this checks.)
+  // Subscribed: the record already there comes first, then each change.
   OverlayMessage subscribe;
   subscribe.mutable_subscribe()->add_user_ids("alice");
   searcher->send(subscribe);
   ASSERT_TRUE(run_until([&] { return directories_[1]->stats().subscriptions == 1; }));
+  const auto current = next(*searcher, OverlayMessage::kPresenceNotice, kDirectoryDeadline);
+  ASSERT_TRUE(current) << "the record already stored was not pushed";
+  const auto& current_bytes = current->presence_notice().record();
+  const auto first_pushed = directory::verify_presence(
+      net::byte_view(current_bytes), login.public_key(), identity::Clock::now(), "alice");
+  ASSERT_TRUE(first_pushed.ok()) << first_pushed.error;
+  EXPECT_EQ(first_pushed.presence->sequence, 1U);
   // Republished (once a second at most) until the change is pushed: a listen
   // takes a moment to reach the node that stores the record.
   std::uint64_t record_sequence = 2;
