@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/udp.hpp>
 
+#include <ctime>
 #include <iostream>
 #include <random>
 
@@ -412,8 +413,10 @@ struct MediaSide {
 // as sample() is called (every turn of the io context), in time this thread
 // ran: both sessions, the gates and the relay share it, so while it is not
 // scheduled (a loaded machine) nobody sends, forwards or receives, and no
-// path is to blame. A turn longer than kLongestTurn counts as kLongestTurn;
-// a stretch includes the turn that ended it. The wall-clock stretch is kept
+// path is to blame. A turn longer than kLongestTurn counts as kLongestTurn,
+// unless the thread spent longer than that on the CPU in it: then that CPU
+// time counts, so a handler that blocks the loop by working is still caught.
+// A stretch includes the turn that ended it. The wall-clock stretch is kept
 // for the figures.
 class GapWatch {
  public:
@@ -424,12 +427,16 @@ class GapWatch {
         counts_(sides_.size()),
         running_(sides_.size()),
         last_(sides_.size(), std::chrono::steady_clock::now()),
-        last_sample_(std::chrono::steady_clock::now()) {}
+        last_sample_(std::chrono::steady_clock::now()),
+        last_cpu_(thread_cpu_time()) {}
   void sample() {
     const auto now = std::chrono::steady_clock::now();
-    const auto turn =
-        std::min<std::chrono::steady_clock::duration>(now - last_sample_, kLongestTurn);
+    const auto cpu = thread_cpu_time();
+    const auto turn = std::max<std::chrono::steady_clock::duration>(
+        std::min<std::chrono::steady_clock::duration>(now - last_sample_, kLongestTurn),
+        cpu - last_cpu_);
     last_sample_ = now;
+    last_cpu_ = cpu;
     for (std::size_t i = 0; i < sides_.size(); ++i) {
       running_[i] += turn;
       longest_ = std::max(longest_, running_[i]);
@@ -454,7 +461,14 @@ class GapWatch {
   std::vector<std::uint64_t> counts_;
   std::vector<std::chrono::steady_clock::duration> running_;
   std::vector<std::chrono::steady_clock::time_point> last_;
+  static std::chrono::nanoseconds thread_cpu_time() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  }
+
   std::chrono::steady_clock::time_point last_sample_;
+  std::chrono::nanoseconds last_cpu_;
   std::chrono::steady_clock::duration longest_{};
   std::chrono::steady_clock::duration longest_wall_{};
 };
