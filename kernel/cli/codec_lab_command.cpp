@@ -371,14 +371,6 @@ Options parse(const po::variables_map& values) {
   return options;
 }
 
-media::CodecLabAudio lab_audio(WavAudio file) {
-  media::CodecLabAudio audio;
-  audio.samples = std::move(file.samples);
-  audio.sample_rate_hz = file.sample_rate_hz;
-  audio.channels = file.channels;
-  return audio;
-}
-
 std::string loss_label(double loss_pct) {
   return fixed(loss_pct, loss_pct == std::floor(loss_pct) ? 0 : 1);
 }
@@ -386,7 +378,7 @@ std::string loss_label(double loss_pct) {
 int run_lab(const Options& options, const config::Settings& settings) {
   const plugin::PluginHost host(settings);
   const auto wav = wav_plugin(host, "the codec lab");
-  const auto input = lab_audio(read_wav(wav, options.input));
+  const auto input = read_wav(wav, options.input);
   const auto codecs = chosen_codecs(host, options.codecs);
   const auto cipher = cipher_overhead(host);
   const bool sweep = !options.sweep_loss_pct.empty();

@@ -106,7 +106,7 @@ std::optional<call::CallReport> read_report(const fs::path& file) {
   }
 }
 
-Heard match_heard(const plugin::PluginHost& host, const MonoAudio& source,
+Heard match_heard(const plugin::PluginHost& host, const media::PcmAudio& source,
                   const fs::path& recording) {
   Heard heard;
   heard.recording = recording;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "media/pcm_audio.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace parley::cli::demo {
@@ -14,15 +15,10 @@ namespace parley::cli::demo {
 // the same path in the build tree and an installation.
 std::filesystem::path default_sample();
 
-struct MonoAudio {
-  std::uint32_t sample_rate_hz = 0;
-  std::vector<std::int16_t> samples;
-};
-
 // Mono 16-bit audio, resampled to rate_hz when that is not 0 and differs.
 // Throws std::runtime_error naming the file when it cannot be read, is not
 // mono, or is longer than max_seconds.
-MonoAudio read_mono_wav(const plugin::PluginHost& host, const std::filesystem::path& path,
-                        std::uint32_t rate_hz = 0, double max_seconds = 600);
+media::PcmAudio read_mono_wav(const plugin::PluginHost& host, const std::filesystem::path& path,
+                              std::uint32_t rate_hz = 0, double max_seconds = 600);
 
 }  // namespace parley::cli::demo

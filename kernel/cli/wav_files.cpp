@@ -60,15 +60,15 @@ plugin::AudioPlugin wav_plugin(const plugin::PluginHost& host, std::string_view 
                            "is not installed or is denied by policy (see `parley plugins list`)");
 }
 
-WavAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
-                  double max_seconds) {
+media::PcmAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
+                         double max_seconds) {
   plugin::AudioStreamRequest request;
   request.device_id = path.string();
   request.direction = PARLEY_AUDIO_CAPTURE;
   request.frame_samples = kBlockFrames;
   try {
     auto stream = wav.open(request);
-    WavAudio audio;
+    media::PcmAudio audio;
     audio.sample_rate_hz = stream.format().sample_rate_hz;
     audio.channels = stream.format().channels;
     const auto limit =

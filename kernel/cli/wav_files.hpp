@@ -10,16 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "media/pcm_audio.hpp"
 #include "plugin/audio_plugin.hpp"
 #include "plugin/plugin_host.hpp"
 
 namespace parley::cli {
-
-struct WavAudio {
-  std::vector<std::int16_t> samples;  // interleaved
-  std::uint32_t sample_rate_hz = 0;
-  std::uint32_t channels = 1;
-};
 
 // The "wav" audio plugin; throws std::runtime_error naming who needs it
 // ("the codec lab") when it is not installed or is denied by policy.
@@ -28,8 +23,8 @@ plugin::AudioPlugin wav_plugin(const plugin::PluginHost& host, std::string_view 
 // The whole file. Throws std::runtime_error saying what is wrong and how to
 // convert it, when it cannot be read, holds no audio or is longer than
 // max_seconds (so a huge file is refused, not read into memory).
-WavAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
-                  double max_seconds = 600);
+media::PcmAudio read_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,
+                         double max_seconds = 600);
 
 // samples interleaved, channels of them per frame.
 void write_wav(const plugin::AudioPlugin& wav, const std::filesystem::path& path,

@@ -25,7 +25,7 @@ struct Delivery {
   std::size_t packet;
 };
 
-std::vector<std::int16_t> to_channels(const CodecLabAudio& input, std::uint32_t channels) {
+std::vector<std::int16_t> to_channels(const PcmAudio& input, std::uint32_t channels) {
   if (input.channels == channels) return input.samples;
   // Only ever down to mono: codecs that take fewer channels than the file.
   std::vector<std::int16_t> mono(input.samples.size() / input.channels);
@@ -38,7 +38,7 @@ std::vector<std::int16_t> to_channels(const CodecLabAudio& input, std::uint32_t 
 }
 
 std::vector<std::int16_t> mono_of(std::span<const std::int16_t> pcm, std::uint32_t channels) {
-  return to_channels(CodecLabAudio{{pcm.begin(), pcm.end()}, 1, channels}, 1);
+  return to_channels(PcmAudio{{pcm.begin(), pcm.end()}, 1, channels}, 1);
 }
 
 void check_settings(const parley_codec_info& info, const CodecLabSettings& settings,
@@ -72,12 +72,6 @@ parley_codec_params lab_params(const CodecLabSettings& settings, const CodecLabS
 
 }  // namespace
 
-double CodecLabAudio::seconds() const {
-  if (sample_rate_hz == 0 || channels == 0) return 0;
-  const std::size_t frames = samples.size() / channels;
-  return static_cast<double>(frames) / sample_rate_hz;
-}
-
 std::uint32_t choose_codec_rate(const parley_codec_info& info, std::uint32_t input_rate_hz) {
   const std::span rates(info.sample_rates_hz, info.sample_rate_count);
   if (rates.empty()) throw std::invalid_argument("codec lists no sample rate");
@@ -87,7 +81,7 @@ std::uint32_t choose_codec_rate(const parley_codec_info& info, std::uint32_t inp
   return *std::max_element(rates.begin(), rates.end());
 }
 
-CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const CodecLabAudio& input,
+CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const PcmAudio& input,
                              const CodecLabSettings& settings, const CodecLabScenario& scenario,
                              const LabProgress& progress) {
   const auto& info = codec.info();

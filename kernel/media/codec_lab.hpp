@@ -12,6 +12,7 @@
 
 #include "media/e_model.hpp"
 #include "media/network_model.hpp"
+#include "media/pcm_audio.hpp"
 #include "media/receive_path.hpp"
 #include "media/send_path.hpp"
 #include "plugin/codec_plugin.hpp"
@@ -24,13 +25,6 @@ inline constexpr std::uint32_t kUdpHeaderBytes = 8;
 inline constexpr std::uint32_t kIpv4HeaderBytes = 20;
 // AES-GCM's tag (RFC 7714): the figure used when no cipher plugin says otherwise.
 inline constexpr std::uint32_t kDefaultCipherTagBytes = 16;
-
-struct CodecLabAudio {
-  std::vector<std::int16_t> samples;  // interleaved
-  std::uint32_t sample_rate_hz = 0;
-  std::uint32_t channels = 1;
-  [[nodiscard]] double seconds() const;
-};
 
 struct CodecLabSettings {
   std::uint32_t frame_ms = 20;
@@ -92,7 +86,7 @@ std::uint32_t choose_codec_rate(const parley_codec_info& info, std::uint32_t inp
 
 // Throws std::invalid_argument for settings the codec refuses (frame length,
 // rate), plugin::PluginCallError when the codec fails to start.
-CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const CodecLabAudio& input,
+CodecLabResult run_codec_lab(const plugin::CodecPlugin& codec, const PcmAudio& input,
                              const CodecLabSettings& settings, const CodecLabScenario& scenario,
                              const LabProgress& progress = {});
 

@@ -11,8 +11,8 @@
 namespace parley::media {
 namespace {
 
-CodecLabAudio voiced_audio(double seconds) {
-  CodecLabAudio audio;
+PcmAudio voiced_audio(double seconds) {
+  PcmAudio audio;
   audio.sample_rate_hz = 16000;
   audio.samples.resize(static_cast<std::size_t>(16000 * seconds));
   for (std::size_t i = 0; i < audio.samples.size(); ++i) {

@@ -1,0 +1,21 @@
+// A stretch of 16-bit PCM in memory: what a WAV file holds once read, what the
+// codec lab feeds its codecs, what the demo compares a recording against.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace parley::media {
+
+struct PcmAudio {
+  std::vector<std::int16_t> samples;  // interleaved, channels per frame
+  std::uint32_t sample_rate_hz = 0;
+  std::uint32_t channels = 1;
+
+  [[nodiscard]] double seconds() const {
+    if (sample_rate_hz == 0 || channels == 0) return 0;
+    return static_cast<double>(samples.size() / channels) / sample_rate_hz;
+  }
+};
+
+}  // namespace parley::media
