@@ -118,6 +118,21 @@ class MediaRelayTest : public testing::Test {
     ASSERT_EQ(relay->stats().latched, latched + 1);
   }
 
+  // call1, alice to bob, accepted, both sides latched (nullopt, with a
+  // failure recorded, when any step did not work).
+  std::optional<RelayTokens> latched_call() {
+    auto tokens = relay->reserve("call1", "alice", "bob", now);
+    if (!tokens) {
+      ADD_FAILURE() << "no slot for call1";
+      return std::nullopt;
+    }
+    relay->activate("call1", now);
+    latch(caller, tokens->caller);
+    latch(callee, tokens->callee);
+    if (testing::Test::HasFatalFailure()) return std::nullopt;
+    return tokens;
+  }
+
   bool run_until(const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + 3s;
     while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(5ms);
@@ -179,11 +194,8 @@ TEST_F(MediaRelayTest, LatchesEachSideAndForwardsThePayloadOnly) {
 }
 
 TEST_F(MediaRelayTest, AnotherSourceTakesOverOnlyAfterSilence) {
-  const auto tokens = relay->reserve("call1", "alice", "bob", now);
+  const auto tokens = latched_call();
   ASSERT_TRUE(tokens);
-  relay->activate("call1", now);
-  latch(caller, tokens->caller);
-  latch(callee, tokens->callee);
   send(callee, tokens->callee, "b1");
   ASSERT_TRUE(run_until([&] { return caller.inbox.size() == 1; }));
   now += 1s;
@@ -203,11 +215,8 @@ TEST_F(MediaRelayTest, AnotherSourceTakesOverOnlyAfterSilence) {
 }
 
 TEST_F(MediaRelayTest, EachSlotIsMetered) {
-  const auto tokens = relay->reserve("call1", "alice", "bob", now);
+  const auto tokens = latched_call();
   ASSERT_TRUE(tokens);
-  relay->activate("call1", now);
-  latch(caller, tokens->caller);
-  latch(callee, tokens->callee);
   const std::string packet(1000, 'x');
   // The burst (4 s of the rate, 96 kB) at one instant, then nothing more.
   for (int i = 0; i < 100; ++i) send(caller, tokens->caller, packet);
@@ -221,11 +230,8 @@ TEST_F(MediaRelayTest, EachSlotIsMetered) {
 // The default rate carries G.711 both ways for as long as a call lasts, past
 // the burst: 2 x 50 packets a second of RTP header, 160 bytes and auth tag.
 TEST_F(MediaRelayTest, TheDefaultRateCarriesG711BothWays) {
-  const auto tokens = relay->reserve("call1", "alice", "bob", now);
+  const auto tokens = latched_call();
   ASSERT_TRUE(tokens);
-  relay->activate("call1", now);
-  latch(caller, tokens->caller);
-  latch(callee, tokens->callee);
   const auto before = relay->stats();
   const std::string packet(12 + 160 + 16, 'x');
   constexpr int kFrames = 60 * 50;  // one minute, well past the 4 s burst
