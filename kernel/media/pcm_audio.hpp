@@ -2,6 +2,7 @@
 // codec lab feeds its codecs, what the demo compares a recording against.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -14,7 +15,8 @@ struct PcmAudio {
 
   [[nodiscard]] double seconds() const {
     if (sample_rate_hz == 0 || channels == 0) return 0;
-    return static_cast<double>(samples.size() / channels) / sample_rate_hz;
+    const std::size_t frames = samples.size() / channels;  // whole frames only
+    return static_cast<double>(frames) / sample_rate_hz;
   }
 };
 
