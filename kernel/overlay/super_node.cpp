@@ -553,6 +553,11 @@ SuperNodeStats SuperNode::stats() const {
   stats.peers = state_->count(Role::peer);
   stats.known_super_nodes = state_->known.size();
   stats.users = state_->users.size();
+  if (state_->server) {
+    const auto server = state_->server->stats();
+    stats.connections_refused = server.refused_over_total + server.refused_over_address;
+    stats.handshakes_failed = server.handshakes_failed;
+  }
   if (state_->relay) {
     const auto relay = state_->relay->stats();
     stats.relayed_packets = relay.relayed_packets;
@@ -586,6 +591,8 @@ std::vector<std::pair<std::string_view, std::uint64_t>> SuperNodeStats::named() 
           {"users", users},
           {"peers", peers},
           {"known_super_nodes", known_super_nodes},
+          {"refused_connections", connections_refused},
+          {"failed_handshakes", handshakes_failed},
           {"refused_attaches", attaches_refused},
           {"bad_messages", bad_messages},
           {"stun_answers", stun_answers},

@@ -58,6 +58,10 @@ struct SuperNodeStats {
   std::size_t peers = 0;
   std::size_t known_super_nodes = 0;
   std::uint64_t attaches_refused = 0;
+  // Connections closed before TLS, over max_connections or
+  // max_connections_per_address, and TLS handshakes that failed or timed out.
+  std::uint64_t connections_refused = 0;
+  std::uint64_t handshakes_failed = 0;
   std::uint64_t bad_messages = 0;
   std::uint64_t stun_answers = 0;
   std::size_t users = 0;                 // attached clients with a certificate

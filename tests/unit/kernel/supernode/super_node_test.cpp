@@ -345,6 +345,34 @@ TEST_F(SuperNodeTest, NoRelaySlotForACallToOneself) {
   for (const auto& message : caller->inbox) EXPECT_FALSE(message.has_relay_offer());
 }
 
+// Connections over the per-address limit are closed before TLS and counted,
+// as are handshakes that never finish; the exit line names both.
+TEST_F(SuperNodeTest, CountsRefusedConnectionsAndFailedHandshakes) {
+  const auto node = start_node(true, nullptr, [](SuperNodeOptions& options) {
+    options.config.max_connections_per_address = 3;
+    options.config.connect_timeout = std::chrono::milliseconds(150);  // handshakes: 300 ms
+  });
+  std::vector<std::unique_ptr<net::tcp::socket>> flood;
+  for (int i = 0; i < 5; ++i) {
+    flood.push_back(std::make_unique<net::tcp::socket>(io));
+    flood.back()->connect(node->local_endpoint());
+  }
+  // Two over the limit at once; the three admitted never say a word.
+  ASSERT_TRUE(run_until([&] {
+    const auto stats = node->stats();
+    return stats.connections_refused == 2 && stats.handshakes_failed == 3;
+  })) << node->stats().connections_refused
+      << " refused, " << node->stats().handshakes_failed << " failed";
+  const auto named = node->stats().named();
+  const auto value_of = [&](std::string_view name) {
+    const auto found = std::find_if(named.begin(), named.end(),
+                                    [&](const auto& entry) { return entry.first == name; });
+    return found == named.end() ? std::optional<std::uint64_t>() : found->second;
+  };
+  EXPECT_EQ(value_of("refused_connections"), 2U);
+  EXPECT_EQ(value_of("failed_handshakes"), 3U);
+}
+
 TEST_F(SuperNodeTest, StunAnswersAreMeteredPerSource) {
   const auto node = start_node();
   const auto stun = node->stun_endpoint();
