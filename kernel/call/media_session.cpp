@@ -198,17 +198,17 @@ void MediaSession::forget_old_checks(SteadyClock::time_point now) {
                 [&](const auto& entry) { return now - entry.second.sent > kCheckMemory; });
 }
 
-void MediaSession::check(const Path& path, SteadyClock::time_point now) {
+void MediaSession::probe(const Path& path, SteadyClock::time_point now, bool ping) {
   if (pending_.size() >= kMaxPendingChecks) return;  // the next round, once old ones expire
   const auto id = random_id();
-  pending_[id] = {path, now, false};
-  send_control(path, {ControlKind::check_request, ssrc_, id});
+  pending_[id] = {path, now, ping};
+  send_control(path, {ping ? ControlKind::ping : ControlKind::check_request, ssrc_, id});
 }
 
 void MediaSession::send_checks() {
   const auto now = SteadyClock::now();
   forget_old_checks(now);
-  for (const auto& candidate : candidates_) check(candidate, now);
+  for (const auto& candidate : candidates_) probe(candidate, now);
   arm(check_timer_, now + kCheckInterval, [this] {
     if (!path_) send_checks();
   });
@@ -219,7 +219,7 @@ void MediaSession::send_upgrade_checks() {
   const auto now = SteadyClock::now();
   forget_old_checks(now);
   for (const auto& candidate : candidates_) {
-    if (!candidate.relayed) check(candidate, now);
+    if (!candidate.relayed) probe(candidate, now);
   }
   upgrade_interval_ = std::min(upgrade_interval_ * 2, kUpgradeCheckMax);
   arm_upgrade_checks(now);
@@ -277,7 +277,6 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
     case DatagramKind::rtcp: {
       const auto opened = keys_->unprotect_rtcp(datagram);
       if (!opened.ok()) return;
-      last_received_ = SteadyClock::now();
       heard_on(path);
       if (const auto control = read_control(datagram.first(opened.size)))
         on_control(*control, path);
@@ -289,7 +288,8 @@ void MediaSession::on_datagram(std::span<std::uint8_t> datagram, const Endpoint&
 }
 
 void MediaSession::heard_on(const Path& path) {
-  (path.relayed ? last_relay_heard_ : last_direct_heard_) = SteadyClock::now();
+  last_received_ = SteadyClock::now();
+  (path.relayed ? last_relay_heard_ : last_direct_heard_) = last_received_;
 }
 
 // Only the relay's address reaches here. A challenge for another token is
@@ -310,7 +310,6 @@ void MediaSession::on_relay_datagram(std::span<const std::uint8_t> datagram) {
 
 void MediaSession::on_rtp(std::span<const std::uint8_t> packet, std::size_t wire_bytes) {
   const auto now = SteadyClock::now();
-  last_received_ = now;
   ++packets_received_;
   wire_bytes_in_ += wire_bytes;
   receive_path_->push_packet(packet, media::MediaTime(steady_ns(now)));
@@ -334,7 +333,7 @@ void MediaSession::on_control(const ControlPacket& packet, const Path& from) {
           now - last_triggered_check_ >= kCheckInterval) {
         last_triggered_check_ = now;
         forget_old_checks(now);
-        check(from, now);
+        probe(from, now);
       }
       return;
     case ControlKind::ping: send_control(from, {ControlKind::pong, ssrc_, packet.id}); return;
@@ -449,17 +448,11 @@ std::int64_t MediaSession::path_ms(SteadyClock::time_point now) const {
 void MediaSession::ping() {
   const auto now = SteadyClock::now();
   forget_old_checks(now);
-  const auto send_ping = [&](const Path& path) {
-    if (pending_.size() >= kMaxPendingChecks) return;
-    const auto id = random_id();
-    pending_[id] = {path, now, true};
-    send_control(path, {ControlKind::ping, ssrc_, id});
-  };
-  send_ping(*path_);
+  probe(*path_, now, true);
   // Moved off the relay: keep its slot alive for a fall back.
   if (!path_->relayed && upgraded_at_ && ++pings_since_relay_ >= kRelayKeepalivePings) {
     pings_since_relay_ = 0;
-    send_ping({config_.relay->relay, true});
+    probe({config_.relay->relay, true}, now, true);
   }
   arm(ping_timer_, now + kPingInterval, [this] { ping(); });
 }

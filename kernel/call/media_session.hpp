@@ -131,14 +131,15 @@ class MediaSession {
 
   void send_checks();
   void send_upgrade_checks();
-  void check(const Path& path, SteadyClock::time_point now);
+  // A check request, or with ping a ping, remembered in pending_ for its answer.
+  void probe(const Path& path, SteadyClock::time_point now, bool ping = false);
   void forget_old_checks(SteadyClock::time_point now);
   void arm_upgrade_checks(SteadyClock::time_point now);
   void upgrade(const Path& direct);
   [[nodiscard]] bool should_fall_back(SteadyClock::time_point now) const;
   void fall_back(SteadyClock::time_point now);
   [[nodiscard]] std::int64_t path_ms(SteadyClock::time_point now) const;
-  void heard_on(const Path& path);
+  void heard_on(const Path& path);  // a genuine datagram: last_received_ and its path's time
   void send_control(const Path& path, const ControlPacket& packet);
   void send_protected(const Path& path, std::span<std::uint8_t> buffer, std::size_t size,
                       bool rtcp);
