@@ -304,6 +304,16 @@ def case_relayed():
             heard_each_other(heard_a, heard_b, first, second)
 
 
+def check_completed_on(ra, rb, path, switches):
+    """Both reports: completed, ended on path, after that many path switches each."""
+    check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
+          f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
+    check(ra["path"] == path and rb["path"] == path,
+          f"both ended {path} ({ra['path']}, {rb['path']})")
+    check(ra["path_switches"] == switches and rb["path_switches"] == switches,
+          f"{switches} path switches each ({ra['path_switches']}, {rb['path_switches']})")
+
+
 def case_relayed_then_direct():
     """The call starts relayed (direct UDP dropped); a few seconds in, the
     firewall opens: both sides move to direct and the call goes on."""
@@ -322,12 +332,7 @@ def case_relayed_then_direct():
                   f"direct UDP was tried both ways and dropped ({dropped} packets)")
             open_firewall(wrap, alice, bob)
             ra, rb = end_blocked_call(net, alice, bob, "relayed, then direct,")
-            check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
-                  f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
-            check(ra["path"] == "direct" and rb["path"] == "direct",
-                  f"both ended on the direct path ({ra['path']}, {rb['path']})")
-            check(ra["path_switches"] == 1 and rb["path_switches"] == 1,
-                  f"one switch each ({ra['path_switches']}, {rb['path_switches']})")
+            check_completed_on(ra, rb, "direct", switches=1)
             check(ra["auth_failures"] == 0 and rb["auth_failures"] == 0,
                   "no SRTP authentication failure")
             print(f"REPORT relayed setup {ra['setup_ms']:.0f} ms (caller), "
@@ -352,12 +357,7 @@ def case_direct_closes_again():
             change_firewall(wrap, alice, bob, "-A", r"call: path: direct -> relayed",
                             "FALLBACK to the relay:", call_s)
             ra, rb = end_blocked_call(net, alice, bob, "relayed, direct, relayed again,", call_s)
-            check(ra["outcome"] == "completed" and rb["outcome"] == "completed",
-                  f"both reports say completed ({ra['outcome']}, {rb['outcome']})")
-            check(ra["path"] == "relayed" and rb["path"] == "relayed",
-                  f"both ended on the relay ({ra['path']}, {rb['path']})")
-            check(ra["path_switches"] == 2 and rb["path_switches"] == 2,
-                  f"two switches each ({ra['path_switches']}, {rb['path_switches']})")
+            check_completed_on(ra, rb, "relayed", switches=2)
             print(f"REPORT loss {ra['loss_pct']:.1f}% / {rb['loss_pct']:.1f}%, concealed "
                   f"{ra['concealed_frames']} / {rb['concealed_frames']}", flush=True)
             # About 2.5 s went into the closed direct path before the fall

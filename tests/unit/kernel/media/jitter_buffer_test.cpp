@@ -33,6 +33,14 @@ struct Script {
   std::function<double(std::int64_t)> wake_late_ms = [](std::int64_t) { return 0.0; };
 };
 
+// Arrivals: every frame once, 5 ms late, except those listed, which are lost.
+std::function<std::vector<double>(std::int64_t)> losing(std::vector<std::int64_t> lost) {
+  return [lost = std::move(lost)](std::int64_t n) {
+    return std::find(lost.begin(), lost.end(), n) != lost.end() ? std::vector<double>{}
+                                                                : std::vector<double>{5.0};
+  };
+}
+
 struct Played {
   std::vector<PlayoutDecision> decisions;
   std::vector<std::int64_t> frame_numbers;   // from payloads (play) or -1
@@ -161,9 +169,7 @@ TEST(JitterBuffer, ReceiverWakeUpJitterCostsNoFrames) {
 
 TEST(JitterBuffer, LostPacketsAreConcealedAndCounted) {
   Script script;
-  script.arrivals_ms = [](std::int64_t n) {
-    return (n == 100 || n == 101 || n == 300) ? std::vector<double>{} : std::vector<double>{5.0};
-  };
+  script.arrivals_ms = losing({100, 101, 300});
   const auto played = run(script);
   EXPECT_EQ(played.stats.packets_lost, 3u);
   // Each lost frame is concealed, or skipped when the delay runs a frame above target.
@@ -176,9 +182,7 @@ TEST(JitterBuffer, LostPacketsAreConcealedAndCounted) {
 
 TEST(JitterBuffer, FecRebuildsAMissingFrameFromTheNextPacket) {
   Script script;
-  script.arrivals_ms = [](std::int64_t n) {
-    return n == 200 ? std::vector<double>{} : std::vector<double>{5.0};
-  };
+  script.arrivals_ms = losing({200});
   JitterBufferConfig config;
   config.use_fec = true;
   config.min_delay_ms = 30;  // a standing floor: the next packet is here when 200 is due
@@ -198,9 +202,7 @@ TEST(JitterBuffer, FecRebuildsAMissingFrameFromTheNextPacket) {
 
 TEST(JitterBuffer, WithoutTheNextPacketFecFallsBackToConcealment) {
   Script script;
-  script.arrivals_ms = [](std::int64_t n) {
-    return (n == 200 || n == 201) ? std::vector<double>{} : std::vector<double>{5.0};
-  };
+  script.arrivals_ms = losing({200, 201});
   JitterBufferConfig config;
   config.use_fec = true;
   config.min_delay_ms = 30;
@@ -216,9 +218,7 @@ TEST(JitterBuffer, WithoutTheNextPacketFecFallsBackToConcealment) {
 TEST(JitterBuffer, FecDelayIsAFloorOnlyFromTheFirstLoss) {
   Script script;
   script.frames = 1000;
-  script.arrivals_ms = [](std::int64_t n) {
-    return (n == 400 || n == 700) ? std::vector<double>{} : std::vector<double>{5.0};
-  };
+  script.arrivals_ms = losing({400, 700});
   JitterBufferConfig config;
   config.use_fec = true;
   config.fec_delay_ms = 30;
