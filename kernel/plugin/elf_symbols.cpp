@@ -22,10 +22,6 @@ bool read_at(std::ifstream& file, std::uint64_t offset, void* out, std::size_t s
   return static_cast<bool>(file.read(static_cast<char*>(out), static_cast<std::streamsize>(size)));
 }
 
-bool inside(std::uint64_t offset, std::uint64_t size, std::uintmax_t file_size) {
-  return offset <= file_size && size <= file_size - offset;
-}
-
 }  // namespace
 
 ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sections,
@@ -42,7 +38,7 @@ ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sec
   if (table == nullptr) return {};  // exports nothing
   if (table->sh_entsize != sizeof(Elf64_Sym) || table->sh_size % sizeof(Elf64_Sym) != 0 ||
       table->sh_size / sizeof(Elf64_Sym) > kMaxSymbols ||
-      !inside(table->sh_offset, table->sh_size, file_size)) {
+      !lies_inside(table->sh_offset, table->sh_size, file_size)) {
     return failed("its dynamic symbol table has an impossible size");
   }
   if (table->sh_link >= sections.size() || sections[table->sh_link].sh_type != SHT_STRTAB) {
@@ -50,7 +46,7 @@ ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sec
   }
   const auto& strings_section = sections[table->sh_link];
   if (strings_section.sh_size == 0 || strings_section.sh_size > kMaxStringTableBytes ||
-      !inside(strings_section.sh_offset, strings_section.sh_size, file_size)) {
+      !lies_inside(strings_section.sh_offset, strings_section.sh_size, file_size)) {
     return failed("its dynamic string table has an impossible size");
   }
 

@@ -21,6 +21,12 @@ struct ElfSymbols {
   std::string error;               // one line when the table cannot be read
 };
 
+// Whether [offset, offset + size) lies inside a file of file_size bytes,
+// without the sum overflowing (hostile headers carry any 64-bit values).
+inline bool lies_inside(std::uint64_t offset, std::uint64_t size, std::uintmax_t file_size) {
+  return offset <= file_size && size <= file_size - offset;
+}
+
 // For a 64-bit little-endian ELF file of file_size bytes, open in file, with
 // its section headers (already read, and checked to lie inside the file).
 ElfSymbols exported_symbols(std::ifstream& file, std::span<const Elf64_Shdr> sections,

@@ -51,17 +51,14 @@ std::string check_elf_header(std::ifstream& file, std::uintmax_t file_size,
     return "built for another CPU architecture (ELF machine " + std::to_string(header.e_machine) +
            ")";
   }
-  const auto table_end = [](std::uint64_t offset, std::uint64_t count, std::uint64_t entry) {
-    return offset + count * entry;
-  };
   if (header.e_phentsize != 0 && header.e_phentsize != sizeof(Elf64_Phdr)) {
     return "malformed library: unexpected program header size";
   }
   if (header.e_shentsize != 0 && header.e_shentsize != sizeof(Elf64_Shdr)) {
     return "malformed library: unexpected section header size";
   }
-  if (table_end(header.e_phoff, header.e_phnum, header.e_phentsize) > file_size ||
-      table_end(header.e_shoff, header.e_shnum, header.e_shentsize) > file_size) {
+  if (!lies_inside(header.e_phoff, std::uint64_t{header.e_phnum} * header.e_phentsize, file_size) ||
+      !lies_inside(header.e_shoff, std::uint64_t{header.e_shnum} * header.e_shentsize, file_size)) {
     return "truncated library: its headers point past the end of the file (" +
            std::to_string(file_size) + " bytes)";
   }
@@ -72,7 +69,8 @@ std::string check_elf_header(std::ifstream& file, std::uintmax_t file_size,
     if (!file.read(reinterpret_cast<char*>(&section), sizeof section)) {
       return "truncated library: cannot read section headers";
     }
-    if (section.sh_type != SHT_NOBITS && section.sh_offset + section.sh_size > file_size) {
+    if (section.sh_type != SHT_NOBITS &&
+        !lies_inside(section.sh_offset, section.sh_size, file_size)) {
       return "truncated library: section " + std::to_string(i) +
              " extends past the end of the file";
     }
