@@ -400,9 +400,10 @@ try:
                    start=renewed_index)
     republished = renee.proc.times[renee.proc.matched_at - 1] - renewed_at
     figure("renewal_republish_ms", republished * 1000)
-    check(republished < PRESENCE_LIMIT_S, f"renee renewed her 60 s certificate while running ({renewals} "
-                           f"renewals) and republished her presence {republished * 1000:.0f} ms "
-                           f"after the one past the first certificate's expiry")
+    check(republished < PRESENCE_LIMIT_S,
+          f"renee renewed her 60 s certificate while running ({renewals} renewals) and "
+          f"republished her presence {republished * 1000:.0f} ms after the one past the "
+          f"first certificate's expiry")
     where, attempts = ravi.find("renee", {"renee"})
     check(where.get("renee") == sn4.listen,
           f"ravi finds renee after her first certificate expired ({attempts} searches)")

@@ -161,18 +161,7 @@ TEST_F(CallRelay, ForcedRelayCarriesTheCallAndNothingLeavesAfterTheBye) {
   EXPECT_EQ(relay.latched, 2u);
   EXPECT_TRUE(alice->saw("relay latch challenge answered")) << alice->log();
   EXPECT_TRUE(bob->saw("relay latch challenge answered")) << bob->log();
-  // A second of media at least, and until bob has heard fifty packets (a
-  // stalled thread sends fewer in the same wall-clock time).
-  const auto media_from = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until(
-      io,
-      [&] {
-        const auto heard = bob->engine->stats();
-        return std::chrono::steady_clock::now() - media_from >= 1s && heard &&
-               heard->packets_received > 50;
-      },
-      10s))
-      << alice->log() << bob->log();
+  ASSERT_TRUE(hear_media(io, *bob, 1s, 50, 10s)) << alice->log() << bob->log();
   alice->engine->hang_up();
   ASSERT_TRUE(run_until_both_ended(io, *alice, *bob));
   run_for(io, 200ms);  // anything still leaving would reach the relay now

@@ -25,6 +25,7 @@
 #include "identity/certificate.hpp"
 #include "identity/signing_key.hpp"
 #include "plugin/plugin_host.hpp"
+#include "run_until.hpp"
 
 namespace parley::call_test {
 
@@ -191,13 +192,7 @@ inline const plugin::PluginHost& built_plugins() {
 // Runs the io context until done() holds or the deadline passes.
 inline bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
                       std::chrono::milliseconds deadline = 5s) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(10ms);
-  }
-  return true;
+  return test::run_until(io, done, deadline);
 }
 
 // Runs the io context for a while (letting media flow), whatever happens.
@@ -257,6 +252,23 @@ inline bool run_until_both_ended(boost::asio::io_context& io, const Party& a, co
                                  std::chrono::milliseconds deadline = 5s) {
   return run_until(
       io, [&] { return !a.ended.empty() && !b.ended.empty(); }, deadline);
+}
+
+// Media for at least `at_least`, and until listener has heard more than
+// `packets`: a stalled thread sends fewer frames in the same wall-clock time,
+// so the count is waited for, not assumed.
+inline bool hear_media(boost::asio::io_context& io, const Party& listener,
+                       std::chrono::milliseconds at_least, std::uint64_t packets,
+                       std::chrono::milliseconds deadline) {
+  const auto from = std::chrono::steady_clock::now();
+  return run_until(
+      io,
+      [&] {
+        const auto heard = listener.engine->stats();
+        return std::chrono::steady_clock::now() - from >= at_least && heard &&
+               heard->packets_received > packets;
+      },
+      deadline);
 }
 
 inline call::CallEngineOptions fast_options() {

@@ -8,6 +8,7 @@
 
 #include "net/tls_client.hpp"
 #include "net/tls_server.hpp"
+#include "run_until.hpp"
 
 namespace parley::net {
 namespace {
@@ -33,14 +34,7 @@ class TlsTest : public ::testing::Test {
 
   // Runs the io_context until done() or the deadline; returns done().
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) return false;
-      if (io_.stopped()) io_.restart();
-      io_.run_one_for(std::min<std::chrono::steady_clock::duration>(deadline - now, 20ms));
-    }
-    return true;
+    return test::run_until(io_, done, timeout, 20ms);
   }
 
   // Deadlines a loaded machine (sanitizers, two tests at once) never reaches

@@ -231,15 +231,10 @@ TEST_F(SuperNodeDirectoryTest, PeeringJoinsDirectoriesOnPortsTheSystemChose) {
     EXPECT_NE(lone.back()->listen_address(), "127.0.0.1:0") << "the bound port is reported";
   }
   const auto first = start_node(true, lone[0].get());
-  SuperNodeOptions options;
-  options.listen = net::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0);
-  options.login_server_key = login.public_key();
-  options.directory = lone[1].get();
   const auto first_address = net::parse_host_port(first->self_address());
   ASSERT_TRUE(first_address);
-  options.peers = {*first_address};
-  const auto key = identity::SigningKey::generate();
-  SuperNode second(io, key, options, [](const std::string&) {});
+  const auto second = start_node(
+      true, lone[1].get(), [&](SuperNodeOptions& options) { options.peers = {*first_address}; });
 
   ASSERT_TRUE(run_until([&] { return lone[0]->stats().bootstraps == 1; }, kDirectoryDeadline))
       << "the first node never joined through the second's directory";
